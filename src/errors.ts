@@ -1,0 +1,34 @@
+/**
+ * Coded errors. Every error a user, a device or a script can meet carries a stable
+ * code (logged, returned by the API, listed in README) so it can be searched and
+ * handled without parsing the message.
+ */
+export const ErrorCode = {
+  CONFIG_INVALID: 'HG_CONFIG_INVALID',
+  CONFIG_UNREADABLE: 'HG_CONFIG_UNREADABLE',
+  PROFILE_INVALID: 'HG_PROFILE_INVALID',
+  STORE_TOO_NEW: 'HG_STORE_TOO_NEW',
+  STORE_COMMIT_FAILED: 'HG_STORE_COMMIT_FAILED',
+  STORE_CLOSED: 'HG_STORE_CLOSED',
+  MQTT_NOT_AUTHORIZED: 'HG_MQTT_NOT_AUTHORIZED',
+  INTERNAL: 'HG_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class HoldgateError extends Error {
+  readonly code: ErrorCode;
+  /** Human-readable lines (e.g. one per config problem), printed as a list. */
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, details: readonly string[] = [], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HoldgateError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isHoldgateError(err: unknown): err is HoldgateError {
+  return err instanceof HoldgateError;
+}

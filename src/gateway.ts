@@ -1,0 +1,163 @@
+/**
+ * Composition root: builds every component from the validated config and starts them
+ * in dependency order (store → pipeline → broker → HTTP); stop runs in reverse and
+ * commits whatever was in flight before the store closes.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/schema.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { openStore, type Db } from './store/db.js';
+import { GroupCommitWriter } from './store/group-commit.js';
+import { EventLog } from './store/event-log.js';
+import type { DeviceProfiles } from './profiles/device-profiles.js';
+import { IngestPipeline } from './ingest/pipeline.js';
+import { EmbeddedBroker } from './ingest/mqtt/broker.js';
+import { buildApp } from './api/app.js';
+import { VERSION } from './version.js';
+import type { AddressInfo } from 'node:net';
+
+export interface GatewayDeps {
+  config: Config;
+  profiles: DeviceProfiles;
+  log: Logger;
+  /** Default true; tests running many gateways in one process turn it off. */
+  processMetrics?: boolean;
+}
+
+export class Gateway {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  private readonly deps: GatewayDeps;
+  private db?: Db;
+  private storeId?: string;
+  private writer?: GroupCommitWriter;
+  private pipelineRef?: IngestPipeline;
+  private broker?: EmbeddedBroker;
+  private app?: FastifyInstance;
+  private readonly startedAt = new Date();
+  private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  constructor(deps: GatewayDeps) {
+    this.deps = deps;
+    this.config = deps.config;
+    this.log = deps.log;
+    this.metrics = new Metrics({ processMetrics: deps.processMetrics ?? true });
+  }
+
+  get mqttPort(): number | undefined {
+    return this.broker?.port;
+  }
+
+  get httpPort(): number | undefined {
+    return (this.app?.server.address() as AddressInfo | null)?.port;
+  }
+
+  get http(): FastifyInstance {
+    if (!this.app) throw new Error('gateway not started');
+    return this.app;
+  }
+
+  get pipeline(): IngestPipeline {
+    if (!this.pipelineRef) throw new Error('gateway not started');
+    return this.pipelineRef;
+  }
+
+  get store(): { db: Db; storeId: string } {
+    if (!this.db || !this.storeId) throw new Error('gateway not started');
+    return { db: this.db, storeId: this.storeId };
+  }
+
+  readiness() {
+    const checks = {
+      store: this.db?.open ?? false,
+      broker: !this.config.mqtt.embedded.enabled || (this.broker?.listening ?? false),
+      running: this.state === 'running',
+    };
+    return { ready: Object.values(checks).every(Boolean), checks };
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`cannot start a gateway that is ${this.state}`);
+    this.state = 'starting';
+    const { config, log } = this;
+    const store = openStore({ path: config.store.path, synchronous: config.store.synchronous });
+    this.db = store.db;
+    this.storeId = store.storeId;
+    log.info({ path: config.store.path, storeId: store.storeId, schema: store.schemaVersion, migrated: store.applied }, 'store open');
+
+    this.writer = new GroupCommitWriter({
+      db: store.db,
+      windowMs: config.store.batch_window_ms,
+      maxBatch: config.store.max_batch,
+      onBatch: (s) => {
+        this.metrics.batchSize.observe(s.size);
+        this.metrics.commitSeconds.observe(s.durationMs / 1000);
+        if (s.failed === s.size && s.size > 0) this.metrics.commitFailures.inc();
+      },
+    });
+    this.pipelineRef = new IngestPipeline({
+      profiles: this.deps.profiles,
+      writer: this.writer,
+      eventLog: new EventLog(store.db),
+      metrics: this.metrics,
+      log: log.child({ component: 'ingest' }),
+      maxPayloadBytes: config.ingest.max_payload_bytes,
+      deadLetterMaxBytes: config.ingest.dead_letter_max_bytes,
+    });
+
+    if (config.mqtt.embedded.enabled) {
+      const e = config.mqtt.embedded;
+      this.broker = new EmbeddedBroker({
+        options: {
+          host: e.host,
+          port: e.port,
+          websocket: e.websocket.enabled ? { host: e.websocket.host, port: e.websocket.port } : undefined,
+          allowAnonymous: config.mqtt.allow_anonymous,
+        },
+        pipeline: this.pipelineRef,
+        log: log.child({ component: 'mqtt' }),
+        metrics: this.metrics,
+      });
+      await this.broker.start();
+    }
+
+    this.app = buildApp({
+      log,
+      metrics: this.metrics,
+      readiness: () => this.readiness(),
+      startedAt: this.startedAt,
+      version: VERSION,
+      mode: config.gateway.mode,
+    });
+    await this.app.ready();
+    if (config.http.enabled) {
+      await this.app.listen({ host: config.http.host, port: config.http.port });
+      log.info({ host: config.http.host, port: this.httpPort }, 'HTTP API listening');
+    }
+    this.state = 'running';
+  }
+
+  /** Safe to call twice and after a failed start. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    const step = async (name: string, fn: () => Promise<void> | void) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.error({ err, step: name }, 'stop step failed');
+      }
+    };
+    await step('http', () => this.app?.close());
+    await step('broker', () => this.broker?.stop());
+    await step('writer', () => this.writer?.close());
+    await step('pipeline', () => this.pipelineRef?.stop());
+    await step('store', () => {
+      this.db?.close();
+    });
+    this.state = 'stopped';
+    this.log.info('stopped');
+  }
+}

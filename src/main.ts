@@ -1,0 +1,65 @@
+/**
+ * Process entry: argv → command. Nothing imports this file. Exit codes a script can
+ * rely on: 0 ok, 1 runtime failure, 2 invalid config or usage, 70 internal error.
+ */
+import { parseArgs } from 'node:util';
+import { VERSION } from './version.js';
+import { runCommand } from './cli/run.js';
+import { checkConfigCommand } from './cli/check-config.js';
+
+const USAGE = `holdgate ${VERSION} — quality-hold edge gateway
+
+Usage:
+  holdgate run [--config FILE] [--overlay FILE]... [--set key=value]...
+  holdgate check-config [FILE] [--overlay FILE]... [--set key=value]...
+  holdgate --version
+
+Options:
+  --config FILE    config file (default: $HOLDGATE_CONFIG or /etc/holdgate/holdgate.yaml)
+  --overlay FILE   merged over the config (e.g. config/demo.yaml); may repeat
+  --set key=value  override one setting, e.g. --set http.port=0; may repeat
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      overlay: { type: 'string', multiple: true },
+      set: { type: 'string', multiple: true },
+      version: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.version) {
+    console.log(VERSION);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  const file = values.config ?? rest[0] ?? process.env.HOLDGATE_CONFIG ?? '/etc/holdgate/holdgate.yaml';
+  const opts = { file, overlays: values.overlay ?? [], sets: values.set ?? [] };
+  switch (command) {
+    case 'run':
+      return runCommand(opts);
+    case 'check-config':
+      return checkConfigCommand(opts);
+    case undefined:
+    case 'help':
+      console.log(USAGE);
+      return values.help || command === 'help' ? 0 : 2;
+    default:
+      console.error(`unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exitCode = String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS') ? 2 : 70;
+  },
+);

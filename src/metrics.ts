@@ -1,0 +1,58 @@
+/**
+ * Prometheus metrics, one registry per gateway instance (tests run several gateways
+ * in one process, so prom-client's global registry is not used).
+ */
+import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly ingestMessages = new Counter({
+    name: 'holdgate_ingest_messages_total',
+    help: 'Messages received, by transport and outcome (accepted, duplicate, dead_letter, refused)',
+    labelNames: ['transport', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestEvents = new Counter({
+    name: 'holdgate_ingest_events_total',
+    help: 'QualityEvents appended to the event log, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'holdgate_ingest_duplicates_total',
+    help: 'Events dropped as duplicates (same profile and source event id)',
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'holdgate_dead_letters_total',
+    help: 'Messages stored in the dead-letter table, by reason code',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'holdgate_commit_batch_size',
+    help: 'Jobs per group-commit transaction',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+    registers: [this.registry],
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'holdgate_commit_duration_seconds',
+    help: 'Time to apply and commit one group-commit transaction',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly commitFailures = new Counter({
+    name: 'holdgate_commit_failures_total',
+    help: 'Group-commit transactions that failed (nothing in them was acknowledged)',
+    registers: [this.registry],
+  });
+  readonly mqttClients = new Gauge({
+    name: 'holdgate_mqtt_clients',
+    help: 'Clients connected to the embedded broker',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'holdgate_' });
+  }
+}

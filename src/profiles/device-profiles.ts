@@ -1,0 +1,99 @@
+/**
+ * Loads and validates every device profile in a folder and matches topics to them.
+ * Profiles are tried in file-name order; the first matching topic pattern wins.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { deviceProfileSchema, type DeviceProfileSpec } from './device-schema.js';
+import { compileTopicPattern, fillTemplate, type TopicPattern } from './topic.js';
+import { readYamlFile } from '../config/load.js';
+import { formatIssues } from '../config/issues.js';
+import { fullCfxName } from './cfx/map.js';
+import type { EventContext } from '../holds/quality-event.js';
+
+export interface DeviceProfile {
+  spec: DeviceProfileSpec;
+  file: string;
+  patterns: TopicPattern[];
+  /** Full CFX names this profile accepts; undefined = all that Holdgate reads. */
+  cfxMessages?: Set<string>;
+}
+
+export interface ProfileMatch {
+  profile: DeviceProfile;
+  context: EventContext;
+}
+
+export class DeviceProfiles {
+  readonly list: readonly DeviceProfile[];
+  private readonly defaultPlant: string;
+
+  constructor(list: readonly DeviceProfile[], defaultPlant: string) {
+    this.list = list;
+    this.defaultPlant = defaultPlant;
+  }
+
+  match(topic: string): ProfileMatch | undefined {
+    for (const profile of this.list) {
+      for (const pattern of profile.patterns) {
+        const captures = pattern.match(topic);
+        if (!captures) continue;
+        const c = profile.spec.context;
+        const context: EventContext = { plant: c.plant ? fillTemplate(c.plant, captures) : this.defaultPlant };
+        if (c.line) context.line = fillTemplate(c.line, captures);
+        if (c.station) context.station = fillTemplate(c.station, captures);
+        if (c.machine) context.machine = fillTemplate(c.machine, captures);
+        return { profile, context };
+      }
+    }
+    return undefined;
+  }
+
+  /** MQTT filters of every profile, e.g. for subscribing to a plant broker. */
+  filters(): string[] {
+    return [...new Set(this.list.flatMap((p) => p.patterns.map((t) => t.filter)))];
+  }
+}
+
+export function compileProfile(spec: DeviceProfileSpec, file: string): DeviceProfile {
+  const messages = spec.cfx?.messages;
+  return {
+    spec,
+    file,
+    patterns: spec.topics.map(compileTopicPattern),
+    cfxMessages: messages ? new Set(messages.map((m) => fullCfxName(m) as string)) : undefined,
+  };
+}
+
+/** Reads every *.yaml in `dir`; problems are appended to `errors` as `file: path: problem`. */
+export function loadDeviceProfiles(dir: string, defaultPlant: string, errors: string[]): DeviceProfiles {
+  let files: string[];
+  try {
+    files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
+  } catch (err) {
+    errors.push(`profiles.devices_dir: cannot read ${dir} (${(err as NodeJS.ErrnoException).code}; create it or fix the path)`);
+    return new DeviceProfiles([], defaultPlant);
+  }
+  const list: DeviceProfile[] = [];
+  const seen = new Map<string, string>();
+  for (const name of files) {
+    const file = join(dir, name);
+    const raw = readYamlFile(file, errors);
+    if (raw === undefined) continue;
+    const parsed = deviceProfileSchema.safeParse(raw);
+    if (!parsed.success) {
+      errors.push(...formatIssues(parsed.error.issues).map((line) => `${file}: ${line}`));
+      continue;
+    }
+    const previous = seen.get(parsed.data.id);
+    if (previous) {
+      errors.push(`${file}: id: '${parsed.data.id}' is already used by ${previous} (give each profile its own id)`);
+      continue;
+    }
+    seen.set(parsed.data.id, file);
+    list.push(compileProfile(parsed.data, file));
+  }
+  return new DeviceProfiles(list, defaultPlant);
+}

@@ -1,0 +1,74 @@
+/**
+ * Opens the SQLite store: WAL, the configured synchronous level, migrations, and the
+ * store id (random, made once per store, renewed by a restore) that outbox keys use.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { MIGRATIONS, LATEST_VERSION } from './migrations/index.js';
+import { ErrorCode, HoldgateError } from '../errors.js';
+
+export type Db = Database.Database;
+
+export interface OpenStoreOptions {
+  path: string;
+  synchronous?: 'full' | 'normal';
+  readonly?: boolean;
+}
+
+export interface StoreInfo {
+  db: Db;
+  storeId: string;
+  schemaVersion: number;
+  /** Migrations applied by this open (empty when the store was current). */
+  applied: number[];
+}
+
+function migrate(db: Db): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > LATEST_VERSION)
+    throw new HoldgateError(
+      ErrorCode.STORE_TOO_NEW,
+      `the store was written by a newer Holdgate (schema ${current}, this release knows ${LATEST_VERSION}); ` +
+        'upgrade Holdgate or restore a backup made by this version — the store was not touched',
+    );
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+export function openStore(opts: OpenStoreOptions): StoreInfo {
+  if (!opts.readonly) mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  try {
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const applied = opts.readonly ? [] : migrate(db);
+    const schemaVersion = db.pragma('user_version', { simple: true }) as number;
+    let storeId = (db.prepare("SELECT value FROM store_meta WHERE key = 'store_id'").get() as { value: string } | undefined)
+      ?.value;
+    if (!storeId && !opts.readonly) {
+      storeId = randomUUID();
+      db.prepare("INSERT INTO store_meta (key, value) VALUES ('store_id', ?), ('created_at', ?)").run(
+        storeId,
+        new Date().toISOString(),
+      );
+    }
+    return { db, storeId: storeId ?? 'unknown', schemaVersion, applied };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

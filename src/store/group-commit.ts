@@ -1,0 +1,132 @@
+/**
+ * The one write path. Work submitted from anywhere (ingest, API, sync) is queued and
+ * applied in a single transaction per batch; each job's promise settles only after
+ * that transaction has committed, so an acknowledgement sent from `.then` is an
+ * acknowledgement of stored data.
+ *
+ * Flushing is scheduled on setImmediate (or a short timer), never only on a size
+ * threshold: aedes reads a connection's next chunk only after every packet of the
+ * current one has called back, so one connection has one commit in flight and a
+ * size-only trigger would stall it.
+ */
+import type { Db } from './db.js';
+import { ErrorCode, HoldgateError } from '../errors.js';
+
+export type Work<T> = (db: Db) => T;
+
+interface Job {
+  work: Work<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface BatchStats {
+  size: number;
+  failed: number;
+  durationMs: number;
+}
+
+export interface GroupCommitOptions {
+  db: Db;
+  /** 0 = flush on the next event-loop turn. */
+  windowMs: number;
+  maxBatch: number;
+  onBatch?: (stats: BatchStats) => void;
+}
+
+export class GroupCommitWriter {
+  private readonly opts: GroupCommitOptions;
+  private queue: Job[] = [];
+  private scheduled = false;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly runBatch: (jobs: Job[], outcomes: unknown[], errors: Map<number, unknown>) => void;
+
+  constructor(opts: GroupCommitOptions) {
+    this.opts = opts;
+    // Each job runs in its own savepoint: a job that throws is rolled back alone and
+    // the rest of the batch still commits.
+    const inJobSavepoint = opts.db.transaction((job: Job) => job.work(opts.db));
+    this.runBatch = opts.db.transaction((jobs: Job[], outcomes: unknown[], errors: Map<number, unknown>) => {
+      for (let i = 0; i < jobs.length; i++) {
+        try {
+          outcomes[i] = inJobSavepoint(jobs[i]!);
+        } catch (err) {
+          errors.set(i, err);
+        }
+      }
+    });
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  submit<T>(work: Work<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new HoldgateError(ErrorCode.STORE_CLOSED, 'the store is closing; retry later'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    if (this.opts.windowMs > 0) setTimeout(() => this.flush(), this.opts.windowMs);
+    else setImmediate(() => this.flush());
+  }
+
+  /** Commits everything queued so far (in batches of maxBatch). */
+  flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const jobs = this.queue.splice(0, this.opts.maxBatch);
+      this.commit(jobs);
+      // Let the event loop breathe between big batches; the rest goes next turn.
+      if (this.queue.length > 0 && !this.closed) {
+        this.schedule();
+        return;
+      }
+    }
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private commit(jobs: Job[]): void {
+    const outcomes: unknown[] = new Array(jobs.length);
+    const errors = new Map<number, unknown>();
+    const started = performance.now();
+    try {
+      this.runBatch(jobs, outcomes, errors);
+    } catch (err) {
+      const failure = new HoldgateError(ErrorCode.STORE_COMMIT_FAILED, `commit failed: ${(err as Error).message}`, [], {
+        cause: err,
+      });
+      for (const job of jobs) job.reject(failure);
+      this.opts.onBatch?.({ size: jobs.length, failed: jobs.length, durationMs: performance.now() - started });
+      return;
+    }
+    this.opts.onBatch?.({ size: jobs.length, failed: errors.size, durationMs: performance.now() - started });
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i]!;
+      if (errors.has(i)) job.reject(errors.get(i));
+      else job.resolve(outcomes[i]);
+    }
+  }
+
+  /** Resolves once everything submitted before the call has committed. */
+  drain(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.flush();
+    });
+  }
+
+  /** Refuses new work and commits what is queued. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.flush();
+    await this.drain();
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Numbered migrations, applied in order at start. The number is stored as SQLite's
+ * user_version; each migration runs in its own transaction. Kept as TS modules (not
+ * .sql files) so the single-file executable carries them without a file system.
+ */
+import { sql as m001 } from './001-event-log.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'event-log', sql: m001 }];
+
+export const LATEST_VERSION = MIGRATIONS.length;
