@@ -85,7 +85,15 @@ export class Gateway {
     const store = openStore({ path: config.store.path, synchronous: config.store.synchronous });
     this.db = store.db;
     this.storeId = store.storeId;
-    log.info({ path: config.store.path, storeId: store.storeId, schema: store.schemaVersion, migrated: store.applied }, 'store open');
+    log.info(
+      {
+        path: config.store.path,
+        storeId: store.storeId,
+        schema: store.schemaVersion,
+        migrated: store.applied,
+      },
+      'store open',
+    );
 
     this.writer = new GroupCommitWriter({
       db: store.db,

@@ -1,6 +1,6 @@
 /**
  * Root logger: pino JSON to stdout, which journald stores and rotates.
-* Synchronous writes: log lines are rare on the hot path, and a fatal line must not be lost on exit.
+ * Synchronous writes: log lines are rare on the hot path, and a fatal line must not be lost on exit.
  * Components take `log.child({ component })` so a line says where it came from.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';

@@ -22,6 +22,7 @@ export interface AppDeps {
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- keeps FastifyInstance's default logger type, which pino's richer Logger does not match
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
     // Probes and scrapes every few seconds would drown the journal.
     logController: new LogController({ disableRequestLogging: true }),
@@ -38,7 +39,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/readyz', (_req, reply) => {
     const r = deps.readiness();
-    return reply.code(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+    return reply
+      .code(r.ready ? 200 : 503)
+      .send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -36,7 +36,12 @@ export async function runCommand(opts: LoadConfigOptions): Promise<number> {
       'Holdgate is running in DEMO mode: anonymous devices may publish; do not use on a production line',
     );
   log.info(
-    { version: VERSION, mode: config.gateway.mode, gatewayId: config.gateway.id, profiles: profiles.list.map((p) => p.spec.id) },
+    {
+      version: VERSION,
+      mode: config.gateway.mode,
+      gatewayId: config.gateway.id,
+      profiles: profiles.list.map((p) => p.spec.id),
+    },
     'starting',
   );
 

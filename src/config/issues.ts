@@ -19,8 +19,14 @@ function describe(issue: z.core.$ZodIssue): string {
     case 'invalid_type': {
       // A custom message (set in the schema) already names the fix.
       if (!issue.message.startsWith('Invalid input')) return issue.message;
-      const received = (issue as { input?: unknown }).input;
-      const got = received === undefined ? 'nothing' : Array.isArray(received) ? 'a list' : typeof received;
+      // zod 4's default text is "Invalid input: expected number, received string".
+      const received = /received (\w+)/.exec(issue.message)?.[1];
+      const got =
+        received === undefined || received === 'undefined'
+          ? 'nothing'
+          : received === 'array'
+            ? 'a list'
+            : received;
       return `expected ${issue.expected}, got ${got} (set it to a ${issue.expected})`;
     }
     case 'unrecognized_keys':
@@ -30,12 +36,21 @@ function describe(issue: z.core.$ZodIssue): string {
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (pick one)`;
     case 'invalid_union':
       return `${issue.message} (see the documented forms for this setting)`;
-    default:
+    case 'custom':
+    case 'invalid_element':
+    case 'invalid_format':
+    case 'invalid_key':
+    case 'not_multiple_of':
+    case 'too_big':
+    case 'too_small':
       return issue.message;
   }
 }
 
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): string[] {
   return issues.map((issue) => {
     const where = formatPath([...prefix, ...issue.path]);
     return `${where}: ${describe(issue)}`;

@@ -36,7 +36,9 @@ export function readYamlFile(file: string, errors: string[]): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    errors.push(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}; check the path)`);
+    errors.push(
+      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}; check the path)`,
+    );
     return undefined;
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -69,7 +71,7 @@ function applySet(target: unknown, assignment: string, errors: string[]): unknow
 export function validateConfig(raw: unknown): { config?: Config; errors: string[] } {
   const parsed = configSchema.safeParse(raw ?? {});
   const errors = [...(parsed.success ? [] : formatIssues(parsed.error.issues)), ...crossChecks(raw)];
-  if (parsed.success && errors.length === 0) return { config: Object.freeze(parsed.data) as Config, errors };
+  if (parsed.success && errors.length === 0) return { config: Object.freeze(parsed.data), errors };
   return { errors };
 }
 

@@ -31,62 +31,73 @@ const embeddedBrokerSchema = z.strictObject({
   websocket: websocketSchema.prefault({}),
 });
 
-export const configSchema = z
-  .strictObject({
-    version: z.literal(1, 'must be 1 (the only config version this release reads)').default(1),
-    gateway: z
-      .strictObject({
-        id: z
-          .string()
-          .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, dot, dash or underscore')
-          .default('holdgate-01'),
-        plant: z.string().min(1, 'name the plant this gateway serves').default('PLANT-1'),
-        mode: z.enum(['production', 'demo'], 'must be production or demo').default('production'),
-      })
-      .prefault({}),
-    log: z
-      .strictObject({
-        level: z
-          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'must be a pino level such as info')
-          .default('info'),
-      })
-      .prefault({}),
-    store: z
-      .strictObject({
-        path: z.string().min(1, 'give the SQLite file path').default('/var/lib/holdgate/holdgate.db'),
-        // FULL: an acknowledged event survives power loss, not only a process crash.
-        synchronous: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
-        // 0 = flush on the next event-loop turn (setImmediate); >0 = also wait this long.
-        batch_window_ms: z.number().int().min(0).max(100, 'keep the window ≤ 100 ms').default(0),
-        max_batch: z.number().int().min(1).max(100_000).default(2000),
-      })
-      .prefault({}),
-    mqtt: z
-      .strictObject({
-        embedded: embeddedBrokerSchema.prefault({}),
-        allow_anonymous: z.boolean().default(false),
-      })
-      .prefault({}),
-    http: z
-      .strictObject({
-        enabled: z.boolean().default(true),
-        host: host.default('127.0.0.1'),
-        port: port.default(8080),
-      })
-      .prefault({}),
-    ingest: z
-      .strictObject({
-        max_payload_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
-        // Oversized raw payloads are kept up to this many bytes in the dead-letter table.
-        dead_letter_max_bytes: z.number().int().min(1024).default(1024 * 1024),
-      })
-      .prefault({}),
-    profiles: z
-      .strictObject({
-        devices_dir: z.string().min(1).default('/etc/holdgate/devices'),
-      })
-      .prefault({}),
-  });
+export const configSchema = z.strictObject({
+  version: z.literal(1, 'must be 1 (the only config version this release reads)').default(1),
+  gateway: z
+    .strictObject({
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, dot, dash or underscore')
+        .default('holdgate-01'),
+      plant: z.string().min(1, 'name the plant this gateway serves').default('PLANT-1'),
+      mode: z.enum(['production', 'demo'], 'must be production or demo').default('production'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z
+        .enum(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+          'must be a pino level such as info',
+        )
+        .default('info'),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      path: z.string().min(1, 'give the SQLite file path').default('/var/lib/holdgate/holdgate.db'),
+      // FULL: an acknowledged event survives power loss, not only a process crash.
+      synchronous: z.enum(['full', 'normal'], 'must be full or normal').default('full'),
+      // 0 = flush on the next event-loop turn (setImmediate); >0 = also wait this long.
+      batch_window_ms: z.number().int().min(0).max(100, 'keep the window ≤ 100 ms').default(0),
+      max_batch: z.number().int().min(1).max(100_000).default(2000),
+    })
+    .prefault({}),
+  mqtt: z
+    .strictObject({
+      embedded: embeddedBrokerSchema.prefault({}),
+      allow_anonymous: z.boolean().default(false),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: host.default('127.0.0.1'),
+      port: port.default(8080),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      max_payload_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(256 * 1024),
+      // Oversized raw payloads are kept up to this many bytes in the dead-letter table.
+      dead_letter_max_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
+    })
+    .prefault({}),
+  profiles: z
+    .strictObject({
+      devices_dir: z.string().min(1).default('/etc/holdgate/devices'),
+    })
+    .prefault({}),
+});
 
 /**
  * Checks across settings. They run on the raw input with the schema's defaults filled
@@ -96,7 +107,8 @@ export const configSchema = z
 export function crossChecks(raw: unknown): string[] {
   const get = (path: string[], fallback: unknown): unknown => {
     let cur = raw;
-    for (const key of path) cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
+    for (const key of path)
+      cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
     return cur ?? fallback;
   };
   const problems: string[] = [];
@@ -110,7 +122,9 @@ export function crossChecks(raw: unknown): string[] {
     mqttPort !== 0 &&
     get(['mqtt', 'embedded', 'websocket', 'port'], 8083) === mqttPort
   )
-    problems.push('mqtt.embedded.websocket.port: is the same as mqtt.embedded.port (give the WebSocket listener its own port)');
+    problems.push(
+      'mqtt.embedded.websocket.port: is the same as mqtt.embedded.port (give the WebSocket listener its own port)',
+    );
   return problems;
 }
 

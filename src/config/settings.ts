@@ -13,7 +13,8 @@ export interface Settings {
 
 function rawString(raw: unknown, ...path: string[]): string | undefined {
   let cur = raw;
-  for (const key of path) cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
+  for (const key of path)
+    cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[key] : undefined;
   return typeof cur === 'string' ? cur : undefined;
 }
 
@@ -25,7 +26,10 @@ export function loadSettings(opts: LoadConfigOptions): Settings {
   // Profiles are checked even when the config has problems, so a second run does not
   // reveal new ones; the folder comes from the raw file if validation failed.
   const defaults = configSchema.parse({ gateway: { mode: 'demo' } });
-  const dir = result.config?.profiles.devices_dir ?? rawString(raw, 'profiles', 'devices_dir') ?? defaults.profiles.devices_dir;
+  const dir =
+    result.config?.profiles.devices_dir ??
+    rawString(raw, 'profiles', 'devices_dir') ??
+    defaults.profiles.devices_dir;
   const plant = result.config?.gateway.plant ?? rawString(raw, 'gateway', 'plant') ?? defaults.gateway.plant;
   const profiles = loadDeviceProfiles(dir, plant, errors);
   if (errors.length > 0 || !result.config) throw configError(errors);

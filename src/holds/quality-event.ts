@@ -20,7 +20,17 @@ export type EventKind = (typeof EVENT_KINDS)[number];
  * One result vocabulary across formats. CFX TestResult, RepairResult, WorkResult and
  * UnitStatus all fold into it; NONE is for events that carry no verdict (WorkStarted).
  */
-export const RESULTS = ['PASS', 'FAIL', 'ERROR', 'ABORTED', 'SKIPPED', 'SCRAP', 'REPAIRED', 'NOT_REPAIRED', 'NONE'] as const;
+export const RESULTS = [
+  'PASS',
+  'FAIL',
+  'ERROR',
+  'ABORTED',
+  'SKIPPED',
+  'SCRAP',
+  'REPAIRED',
+  'NOT_REPAIRED',
+  'NONE',
+] as const;
 export type Result = (typeof RESULTS)[number];
 
 export interface Finding {

@@ -28,7 +28,11 @@ export class BurstLogger {
     const timer = setTimeout(() => {
       const b = this.bursts.get(key);
       this.bursts.delete(key);
-      if (b && b.suppressed > 0) this.log.warn({ ...fields, suppressed: b.suppressed }, `${msg} (repeated ${b.suppressed} more times)`);
+      if (b && b.suppressed > 0)
+        this.log.warn(
+          { ...fields, suppressed: b.suppressed },
+          `${msg} (repeated ${b.suppressed} more times)`,
+        );
     }, this.windowMs);
     timer.unref();
     this.bursts.set(key, { suppressed: 0, timer });

@@ -60,7 +60,11 @@ export class IngestPipeline {
     const receivedAt = msg.receivedAt ?? this.now();
     let decoded: DecodeResult;
     try {
-      decoded = decodeMessage(this.deps.profiles, { topic: msg.topic, payload: msg.payload, receivedAt }, this.deps.maxPayloadBytes);
+      decoded = decodeMessage(
+        this.deps.profiles,
+        { topic: msg.topic, payload: msg.payload, receivedAt },
+        this.deps.maxPayloadBytes,
+      );
     } catch (err) {
       decoded = { ok: false, code: 'PROCESSING_FAILED', reason: `decoder failed: ${(err as Error).message}` };
     }
@@ -70,7 +74,10 @@ export class IngestPipeline {
       outcome = await this.deps.writer.submit((db) => this.append(db, decoded.events, msg, receivedAt));
     } catch (err) {
       // A failed commit is not ours to acknowledge: the device must resend.
-      if ((err as { code?: string }).code === 'HG_STORE_COMMIT_FAILED' || (err as { code?: string }).code === 'HG_STORE_CLOSED')
+      if (
+        (err as { code?: string }).code === 'HG_STORE_COMMIT_FAILED' ||
+        (err as { code?: string }).code === 'HG_STORE_CLOSED'
+      )
         throw err;
       return this.deadLetter(msg, receivedAt, {
         ok: false,
@@ -81,7 +88,10 @@ export class IngestPipeline {
     }
     // Counted after the commit, so metrics never show what was rolled back.
     const m = this.deps.metrics;
-    m.ingestMessages.inc({ transport: msg.transport, outcome: outcome.seqs.length > 0 ? 'accepted' : 'duplicate' });
+    m.ingestMessages.inc({
+      transport: msg.transport,
+      outcome: outcome.seqs.length > 0 ? 'accepted' : 'duplicate',
+    });
     if (outcome.duplicates > 0) m.duplicates.inc(outcome.duplicates);
     if (outcome.seqs.length > 0) for (const e of decoded.events) m.ingestEvents.inc({ kind: e.kind });
     return outcome;
@@ -142,7 +152,14 @@ export class IngestPipeline {
     this.deps.metrics.ingestMessages.inc({ transport: msg.transport, outcome: 'dead_letter' });
     this.burst.warn(
       `${msg.deviceId}|${d.code}`,
-      { code: d.code, device: msg.deviceId, topic: msg.topic, profile: d.profileId, deadLetterId: id, reason: d.reason },
+      {
+        code: d.code,
+        device: msg.deviceId,
+        topic: msg.topic,
+        profile: d.profileId,
+        deadLetterId: id,
+        reason: d.reason,
+      },
       `dead-lettered a message from ${msg.deviceId}: ${d.code}`,
     );
     return { status: 'dead_letter', code: d.code, reason: d.reason, id };

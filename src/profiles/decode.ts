@@ -43,7 +43,8 @@ function decodeCfx(json: unknown, match: ProfileMatch): DecodeResult {
   const profileId = match.profile.spec.id;
   // One transport message may carry a list of envelopes (the CFX SDK batches them).
   const list = Array.isArray(json) ? json : [json];
-  if (list.length === 0) return shapeError(profileId, ['(root): empty list (send at least one CFX envelope)']);
+  if (list.length === 0)
+    return shapeError(profileId, ['(root): empty list (send at least one CFX envelope)']);
   const events: QualityEvent[] = [];
   for (let i = 0; i < list.length; i++) {
     const at = Array.isArray(json) ? [i] : [];
@@ -72,7 +73,11 @@ function decodeCfx(json: unknown, match: ProfileMatch): DecodeResult {
   return { ok: true, profileId, events };
 }
 
-export function decodeMessage(profiles: DeviceProfiles, msg: RawMessage, maxPayloadBytes: number): DecodeResult {
+export function decodeMessage(
+  profiles: DeviceProfiles,
+  msg: RawMessage,
+  maxPayloadBytes: number,
+): DecodeResult {
   if (msg.payload.length > maxPayloadBytes)
     return {
       ok: false,
@@ -91,12 +96,21 @@ export function decodeMessage(profiles: DeviceProfiles, msg: RawMessage, maxPayl
   try {
     json = JSON.parse(msg.payload.toString('utf8'));
   } catch (err) {
-    return { ok: false, profileId, code: 'INVALID_JSON', reason: `payload is not JSON: ${(err as Error).message}` };
+    return {
+      ok: false,
+      profileId,
+      code: 'INVALID_JSON',
+      reason: `payload is not JSON: ${(err as Error).message}`,
+    };
   }
   if (match.profile.spec.format === 'cfx') return decodeCfx(json, match);
   try {
     const mapping = match.profile.spec.json!;
-    return { ok: true, profileId, events: [mapJson(json, msg.payload, mapping, profileId, match.context, msg.receivedAt)] };
+    return {
+      ok: true,
+      profileId,
+      events: [mapJson(json, msg.payload, mapping, profileId, match.context, msg.receivedAt)],
+    };
   } catch (err) {
     if (err instanceof MappingError) return shapeError(profileId, [err.message]);
     throw err;

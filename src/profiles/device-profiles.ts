@@ -39,7 +39,9 @@ export class DeviceProfiles {
         const captures = pattern.match(topic);
         if (!captures) continue;
         const c = profile.spec.context;
-        const context: EventContext = { plant: c.plant ? fillTemplate(c.plant, captures) : this.defaultPlant };
+        const context: EventContext = {
+          plant: c.plant ? fillTemplate(c.plant, captures) : this.defaultPlant,
+        };
         if (c.line) context.line = fillTemplate(c.line, captures);
         if (c.station) context.station = fillTemplate(c.station, captures);
         if (c.machine) context.machine = fillTemplate(c.machine, captures);
@@ -73,7 +75,9 @@ export function loadDeviceProfiles(dir: string, defaultPlant: string, errors: st
       .filter((f) => /\.ya?ml$/.test(f))
       .sort();
   } catch (err) {
-    errors.push(`profiles.devices_dir: cannot read ${dir} (${(err as NodeJS.ErrnoException).code}; create it or fix the path)`);
+    errors.push(
+      `profiles.devices_dir: cannot read ${dir} (${(err as NodeJS.ErrnoException).code}; create it or fix the path)`,
+    );
     return new DeviceProfiles([], defaultPlant);
   }
   const list: DeviceProfile[] = [];
@@ -89,7 +93,9 @@ export function loadDeviceProfiles(dir: string, defaultPlant: string, errors: st
     }
     const previous = seen.get(parsed.data.id);
     if (previous) {
-      errors.push(`${file}: id: '${parsed.data.id}' is already used by ${previous} (give each profile its own id)`);
+      errors.push(
+        `${file}: id: '${parsed.data.id}' is already used by ${previous} (give each profile its own id)`,
+      );
       continue;
     }
     seen.set(parsed.data.id, file);

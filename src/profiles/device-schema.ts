@@ -10,7 +10,10 @@ import { fullCfxName } from './cfx/map.js';
 /** A dotted path into the payload: `a.b[0].c`. */
 const fieldPath = z
   .string('must be a dotted field path such as result.verdict')
-  .regex(/^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/, 'must be a dotted field path such as result.verdict or units[0].sn');
+  .regex(
+    /^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/,
+    'must be a dotted field path such as result.verdict or units[0].sn',
+  );
 
 const template = z.string().min(1, 'give a value or a {capture} from the topic');
 
@@ -43,14 +46,17 @@ const jsonMappingSchema = z.strictObject({
 
 export const deviceProfileSchema = z
   .strictObject({
-    id: z.string('give the profile an id').regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use lower-case letters, digits, dot, dash (e.g. cfx-aoi)'),
+    id: z
+      .string('give the profile an id')
+      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use lower-case letters, digits, dot, dash (e.g. cfx-aoi)'),
     description: z.string().optional(),
     format: z.enum(['cfx', 'json'], 'must be cfx or json'),
     topics: z
       .array(
         z.string().superRefine((t, ctx) => {
           const problem = topicPatternProblem(t);
-          if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (e.g. cfx/{plant}/{line}/aoi/{station})` });
+          if (problem)
+            ctx.addIssue({ code: 'custom', message: `${problem} (e.g. cfx/{plant}/{line}/aoi/{station})` });
         }),
         'must be a list of topic patterns',
       )
@@ -78,7 +84,11 @@ export const deviceProfileSchema = z
   })
   .superRefine((p, ctx) => {
     if (p.format === 'json' && !p.json)
-      ctx.addIssue({ code: 'custom', path: ['json'], message: 'is required for format json (map the payload fields)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['json'],
+        message: 'is required for format json (map the payload fields)',
+      });
     if (p.format === 'cfx' && p.json)
       ctx.addIssue({ code: 'custom', path: ['json'], message: 'only applies to format json (remove it)' });
     // A {capture} used in the context must be captured by every topic, or it would be blank.

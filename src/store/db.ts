@@ -47,7 +47,10 @@ function migrate(db: Db): number[] {
 
 export function openStore(opts: OpenStoreOptions): StoreInfo {
   if (!opts.readonly) mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  const db = new Database(opts.path, {
+    readonly: opts.readonly ?? false,
+    fileMustExist: opts.readonly ?? false,
+  });
   try {
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
@@ -57,8 +60,9 @@ export function openStore(opts: OpenStoreOptions): StoreInfo {
     db.pragma('busy_timeout = 5000');
     const applied = opts.readonly ? [] : migrate(db);
     const schemaVersion = db.pragma('user_version', { simple: true }) as number;
-    let storeId = (db.prepare("SELECT value FROM store_meta WHERE key = 'store_id'").get() as { value: string } | undefined)
-      ?.value;
+    let storeId = (
+      db.prepare("SELECT value FROM store_meta WHERE key = 'store_id'").get() as { value: string } | undefined
+    )?.value;
     if (!storeId && !opts.readonly) {
       storeId = randomUUID();
       db.prepare("INSERT INTO store_meta (key, value) VALUES ('store_id', ?), ('created_at', ?)").run(

@@ -63,7 +63,8 @@ export class GroupCommitWriter {
   }
 
   submit<T>(work: Work<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new HoldgateError(ErrorCode.STORE_CLOSED, 'the store is closing; retry later'));
+    if (this.closed)
+      return Promise.reject(new HoldgateError(ErrorCode.STORE_CLOSED, 'the store is closing; retry later'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
@@ -99,11 +100,20 @@ export class GroupCommitWriter {
     try {
       this.runBatch(jobs, outcomes, errors);
     } catch (err) {
-      const failure = new HoldgateError(ErrorCode.STORE_COMMIT_FAILED, `commit failed: ${(err as Error).message}`, [], {
-        cause: err,
-      });
+      const failure = new HoldgateError(
+        ErrorCode.STORE_COMMIT_FAILED,
+        `commit failed: ${(err as Error).message}`,
+        [],
+        {
+          cause: err,
+        },
+      );
       for (const job of jobs) job.reject(failure);
-      this.opts.onBatch?.({ size: jobs.length, failed: jobs.length, durationMs: performance.now() - started });
+      this.opts.onBatch?.({
+        size: jobs.length,
+        failed: jobs.length,
+        durationMs: performance.now() - started,
+      });
       return;
     }
     this.opts.onBatch?.({ size: jobs.length, failed: errors.size, durationMs: performance.now() - started });

@@ -27,7 +27,7 @@ export interface BrokerDeps {
 }
 
 function authError(message: string, returnCode: number): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+  return Object.assign<Error, { returnCode: number }>(new Error(message), { returnCode });
 }
 
 function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<AddressInfo> {
@@ -84,7 +84,9 @@ export class EmbeddedBroker {
     });
     aedes.on('client', () => metrics.mqttClients.inc());
     aedes.on('clientDisconnect', () => metrics.mqttClients.dec());
-    aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'MQTT client error'));
+    aedes.on('clientError', (client, err) =>
+      log.debug({ clientId: client.id, err: err.message }, 'MQTT client error'),
+    );
     this.aedes = aedes;
 
     this.tcp = createTcpServer((socket) => aedes.handle(socket));
@@ -96,7 +98,10 @@ export class EmbeddedBroker {
       this.wss = new WebSocketServer({ server: this.http });
       this.wss.on('connection', (socket, req) => aedes.handle(createWebSocketStream(socket), req));
       this.wsAddress = await listen(this.http, options.websocket.port, options.websocket.host);
-      log.info({ host: this.wsAddress.address, port: this.wsAddress.port }, 'MQTT broker listening (WebSocket)');
+      log.info(
+        { host: this.wsAddress.address, port: this.wsAddress.port },
+        'MQTT broker listening (WebSocket)',
+      );
     }
   }
 
@@ -109,17 +114,18 @@ export class EmbeddedBroker {
     if (!client) return callback(null);
     if (packet.topic.startsWith('$')) return callback(new Error(`${packet.topic}: reserved topic`));
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    this.deps.pipeline
-      .ingest({ transport: 'mqtt', deviceId: client.id, topic: packet.topic, payload })
-      .then(
-        () => callback(null),
-        // Not committed: an error makes aedes drop the connection without a PUBACK,
-        // so the device resends (clean: false) and nothing acknowledged is lost.
-        (err: unknown) => {
-          this.deps.log.error({ err, clientId: client.id, topic: packet.topic }, 'ingest not committed; no PUBACK');
-          callback(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+    this.deps.pipeline.ingest({ transport: 'mqtt', deviceId: client.id, topic: packet.topic, payload }).then(
+      () => callback(null),
+      // Not committed: an error makes aedes drop the connection without a PUBACK,
+      // so the device resends (clean: false) and nothing acknowledged is lost.
+      (err: unknown) => {
+        this.deps.log.error(
+          { err, clientId: client.id, topic: packet.topic },
+          'ingest not committed; no PUBACK',
+        );
+        callback(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   }
 
   /** Stops accepting connections, disconnects clients. In-flight commits still settle. */

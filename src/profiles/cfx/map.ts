@@ -4,7 +4,14 @@
  */
 import type { z } from 'zod';
 import * as S from './schema.js';
-import type { EventContext, EventKind, Finding, QualityEvent, Result, UnitOutcome } from '../../holds/quality-event.js';
+import type {
+  EventContext,
+  EventKind,
+  Finding,
+  QualityEvent,
+  Result,
+  UnitOutcome,
+} from '../../holds/quality-event.js';
 import { worstResult } from '../../holds/quality-event.js';
 
 type Body<T extends z.ZodType> = z.output<T>;
@@ -73,7 +80,10 @@ function symptomFinding(s: Body<typeof S.Symptom>): Finding {
   };
 }
 
-function transactionOf(b: { TransactionId?: string | null; TransactionID?: string | null }): string | undefined {
+function transactionOf(b: {
+  TransactionId?: string | null;
+  TransactionID?: string | null;
+}): string | undefined {
   return opt(b.TransactionId ?? b.TransactionID);
 }
 
@@ -88,12 +98,14 @@ function positions(
     result: u.Status ? UNIT_STATUS[u.Status] : fallback,
     findings: [],
   }));
-  if (list.length === 0 && primary) list.push({ serial: primary, position: undefined, result: fallback, findings: [] });
+  if (list.length === 0 && primary)
+    list.push({ serial: primary, position: undefined, result: fallback, findings: [] });
   return list;
 }
 
-const operatorId = (o: { OperatorIdentifier?: string | null; LoginName?: string | null } | null | undefined) =>
-  opt(o?.OperatorIdentifier ?? o?.LoginName);
+const operatorId = (
+  o: { OperatorIdentifier?: string | null; LoginName?: string | null } | null | undefined,
+) => opt(o?.OperatorIdentifier ?? o?.LoginName);
 
 /** The messages Holdgate reads, by full CFX name. */
 export const CFX_MESSAGES: Record<string, MessageSpec> = {
@@ -174,7 +186,12 @@ export const CFX_MESSAGES: Record<string, MessageSpec> = {
       primaryIdentifier: opt(b.PrimaryIdentifier),
       reason: opt(b.Reason),
       comments: opt(b.Comments),
-      units: b.Units.map((u) => ({ serial: u.UnitIdentifier, position: opt(u.PositionNumber), result: 'SCRAP', findings: [] })),
+      units: b.Units.map((u) => ({
+        serial: u.UnitIdentifier,
+        position: opt(u.PositionNumber),
+        result: 'SCRAP',
+        findings: [],
+      })),
     }),
   },
   'CFX.Materials.Management.BlockMaterialsRequest': {

@@ -15,7 +15,13 @@ function cfxEnum<const T extends readonly [string, ...string[]]>(name: string, v
 }
 
 export const TestResult = cfxEnum('TestResult', ['Passed', 'Failed', 'Error', 'Aborted', 'Skipped']);
-export const RepairResult = cfxEnum('RepairResult', ['RepairSuccessful', 'UnableToRepair', 'Scrap', 'Error', 'Aborted']);
+export const RepairResult = cfxEnum('RepairResult', [
+  'RepairSuccessful',
+  'UnableToRepair',
+  'Scrap',
+  'Error',
+  'Aborted',
+]);
 export const WorkResult = cfxEnum('WorkResult', ['Completed', 'Failed', 'Aborted', 'Skipped']);
 export const UnitStatus = cfxEnum('UnitStatus', ['Pass', 'Fail', 'Scrap', 'Skip']);
 
@@ -31,9 +37,13 @@ const timestamp = z
 const text = z.string().nullish();
 const int = z.number().int().nullish();
 const list = <T extends z.ZodType>(item: T) => z.array(item).nullish();
-const identifier = z.string('must be a non-empty string (the unit serial or barcode)').min(1, 'must not be empty');
+const identifier = z
+  .string('must be a non-empty string (the unit serial or barcode)')
+  .min(1, 'must not be empty');
 
-const Operator = z.looseObject({ OperatorIdentifier: text, LoginName: text, LastName: text, FirstName: text }).nullish();
+const Operator = z
+  .looseObject({ OperatorIdentifier: text, LoginName: text, LastName: text, FirstName: text })
+  .nullish();
 const ComponentDesignator = z.looseObject({ ReferenceDesignator: text, PartNumber: text }).nullish();
 
 export const Symptom = z.looseObject({
@@ -174,7 +184,13 @@ const packages = z
 
 export const BlockMaterialsRequest = z.looseObject({
   MaterialPackageIdentifiers: packages,
-  Reason: cfxEnum('BlockReason', ['Unspecified', 'SuspectedProblem', 'Defective', 'ExpiredMaterial', 'ExpiredTool']).nullish(),
+  Reason: cfxEnum('BlockReason', [
+    'Unspecified',
+    'SuspectedProblem',
+    'Defective',
+    'ExpiredMaterial',
+    'ExpiredTool',
+  ]).nullish(),
   Comments: text,
   Blocker: Operator,
 });
@@ -189,7 +205,9 @@ export const Envelope = z.looseObject({
   MessageName: z.string('must be the CFX message name, e.g. CFX.Production.WorkStarted').min(1),
   Version: text,
   TimeStamp: timestamp,
-  UniqueID: z.string('must be the message GUID (CFX UniqueID; used to drop duplicates)').min(1, 'must not be empty'),
+  UniqueID: z
+    .string('must be the message GUID (CFX UniqueID; used to drop duplicates)')
+    .min(1, 'must not be empty'),
   Source: text,
   MessageBody: z.record(z.string(), z.unknown(), 'must be an object holding the message body'),
 });

@@ -1,0 +1,50 @@
+/** A real gateway for tests: temp SQLite file, broker and HTTP on port 0, the shipped profiles. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gateway } from '../../src/gateway.js';
+import { validateConfig, deepMerge } from '../../src/config/load.js';
+import { loadDeviceProfiles } from '../../src/profiles/device-profiles.js';
+import { silentLogger } from '../../src/log.js';
+import type { Config } from '../../src/config/schema.js';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+
+export function tempDir(prefix = 'holdgate-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testConfig(dir: string, overrides: Record<string, unknown> = {}): Config {
+  const base = {
+    gateway: { mode: 'demo' },
+    log: { level: 'silent' },
+    store: { path: join(dir, 'holdgate.db') },
+    mqtt: { allow_anonymous: true, embedded: { host: '127.0.0.1', port: 0 } },
+    http: { host: '127.0.0.1', port: 0 },
+    profiles: { devices_dir: join(REPO, 'devices') },
+  };
+  const { config, errors } = validateConfig(deepMerge(base, overrides));
+  if (!config) throw new Error(`test config invalid: ${errors.join('; ')}`);
+  return config;
+}
+
+export async function startTestGateway(overrides: Record<string, unknown> = {}) {
+  const tmp = tempDir();
+  const config = testConfig(tmp.dir, overrides);
+  const errors: string[] = [];
+  const profiles = loadDeviceProfiles(config.profiles.devices_dir, config.gateway.plant, errors);
+  if (errors.length) throw new Error(errors.join('\n'));
+  const gateway = new Gateway({ config, profiles, log: silentLogger(), processMetrics: false });
+  await gateway.start();
+  return {
+    gateway,
+    dir: tmp.dir,
+    dbPath: config.store.path,
+    mqttUrl: `mqtt://127.0.0.1:${gateway.mqttPort}`,
+    async stop() {
+      await gateway.stop();
+      tmp.cleanup();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openStore } from '../../../src/store/db.js';
+import { LATEST_VERSION } from '../../../src/store/migrations/index.js';
+import { tempDir } from '../../helpers/gateway.js';
+
+describe('store', () => {
+  it('migrates a new store, keeps its id across opens, and runs in WAL', () => {
+    const tmp = tempDir();
+    try {
+      const path = join(tmp.dir, 'a', 'b.db');
+      const first = openStore({ path });
+      expect(first.applied).toEqual([1]);
+      expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(first.db.pragma('synchronous', { simple: true })).toBe(2);
+      first.db.close();
+      const second = openStore({ path });
+      expect(second.applied).toEqual([]);
+      expect(second.storeId).toBe(first.storeId);
+      second.db.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('refuses a store written by a newer version and leaves it untouched', () => {
+    const tmp = tempDir();
+    try {
+      const path = join(tmp.dir, 'new.db');
+      const raw = new Database(path);
+      raw.pragma(`user_version = ${LATEST_VERSION + 5}`);
+      raw.close();
+      expect(() => openStore({ path })).toThrow(/newer Holdgate/);
+      const check = new Database(path);
+      expect(check.pragma('user_version', { simple: true })).toBe(LATEST_VERSION + 5);
+      expect(check.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()).toEqual({
+        n: 0,
+      });
+      check.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('keeps the event log append-only', () => {
+    const tmp = tempDir();
+    try {
+      const { db } = openStore({ path: join(tmp.dir, 'e.db') });
+      db.prepare(
+        "INSERT INTO events (profile_id, source_event_id, device_id, transport, kind, result, occurred_at, received_at, body, raw) VALUES ('p','1','d','mqtt','WORK_STARTED','NONE','t','t','{}',x'00')",
+      ).run();
+      expect(() => db.exec("UPDATE events SET result = 'PASS'")).toThrow(/append-only/);
+      expect(() => db.exec('DELETE FROM events')).toThrow(/append-only/);
+      db.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
