@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { tempDir, REPO } from '../helpers/gateway.js';
 import { HOLDGATE_BIN, signal, spawnDaemon, writeDaemonConfig, type Daemon } from '../helpers/daemon.js';
@@ -95,6 +97,25 @@ describe('daemon process', () => {
       db.prepare('SELECT count(*) AS n FROM events WHERE source_event_id = ?').get(msg.UniqueID),
     ).toEqual({ n: 1 });
     db.close();
+  });
+
+  it('exits non-zero with the reason when it cannot start (MQTT port taken)', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const d = start(
+        writeDaemonConfig(tmp.dir, {
+          mqtt: { allow_anonymous: true, embedded: { host: '127.0.0.1', port } },
+        }),
+      );
+      expect((await d.exited).code).toBe(1);
+      expect(d.logs.some((l) => l.includes('"level":"fatal"') && l.includes('EADDRINUSE'))).toBe(true);
+    } finally {
+      blocker.close();
+    }
   });
 
   it("README's quick start (npm start) runs a demo daemon that accepts a CFX message", async () => {
