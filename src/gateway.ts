@@ -50,6 +50,14 @@ export class Gateway {
     return this.broker?.port;
   }
 
+  get mqttTlsPort(): number | undefined {
+    return this.broker?.tlsPort;
+  }
+
+  get mqttWebsocketPort(): number | undefined {
+    return this.broker?.websocketPort;
+  }
+
   get httpPort(): number | undefined {
     return (this.app?.server.address() as AddressInfo | null)?.port;
   }
@@ -121,8 +129,20 @@ export class Gateway {
         options: {
           host: e.host,
           port: e.port,
+          plaintext: e.plaintext,
+          tls:
+            e.tls.enabled && e.tls.cert_file && e.tls.key_file
+              ? {
+                  host: e.tls.host,
+                  port: e.tls.port,
+                  certFile: e.tls.cert_file,
+                  keyFile: e.tls.key_file,
+                  caFile: e.tls.ca_file,
+                }
+              : undefined,
           websocket: e.websocket.enabled ? { host: e.websocket.host, port: e.websocket.port } : undefined,
           allowAnonymous: config.mqtt.allow_anonymous,
+          devices: config.mqtt.devices,
         },
         pipeline: this.pipelineRef,
         log: log.child({ component: 'mqtt' }),

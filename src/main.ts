@@ -6,12 +6,14 @@ import { parseArgs } from 'node:util';
 import { VERSION } from './version.js';
 import { runCommand } from './cli/run.js';
 import { checkConfigCommand } from './cli/check-config.js';
+import { hashPasswordCommand } from './cli/hash-password.js';
 
 const USAGE = `holdgate ${VERSION} — quality-hold edge gateway
 
 Usage:
   holdgate run [--config FILE] [--overlay FILE]... [--set key=value]...
   holdgate check-config [FILE] [--overlay FILE]... [--set key=value]...
+  holdgate hash-password < password.txt   (prints a scrypt hash for mqtt.devices)
   holdgate --version
 
 Options:
@@ -44,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(opts);
     case 'check-config':
       return checkConfigCommand(opts);
+    case 'hash-password':
+      return hashPasswordCommand();
     case undefined:
     case 'help':
       console.log(USAGE);

@@ -52,6 +52,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly mqttRefused = new Counter({
+    name: 'holdgate_mqtt_refused_total',
+    help: 'Publishes and subscriptions the embedded broker refused by ACL',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'holdgate_' });
   }

@@ -24,11 +24,60 @@ const websocketSchema = z.strictObject({
   port: port.default(8083),
 });
 
+const file = z.string().min(1, 'give a file path');
+
+const tlsSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  host: host.default('0.0.0.0'),
+  port: port.default(8883),
+  cert_file: file.optional(),
+  key_file: file.optional(),
+  // With a CA, devices must present a client certificate signed by it.
+  ca_file: file.optional(),
+});
+
 const embeddedBrokerSchema = z.strictObject({
   enabled: z.boolean().default(true),
   host: host.default('0.0.0.0'),
   port: port.default(1883),
+  // false: TLS (and WebSocket, if enabled) only, no plain MQTT listener.
+  plaintext: z.boolean().default(true),
+  tls: tlsSchema.prefault({}),
   websocket: websocketSchema.prefault({}),
+});
+
+const topicFilter = z.string().min(1, 'give an MQTT topic filter such as cfx/+/L1/#');
+
+const deviceSchema = z.strictObject({
+  // The MQTT username the device connects with; also its id in the event log.
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'use letters, digits, dot, dash, colon or underscore'),
+  password_hash: z
+    .string()
+    .regex(
+      /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/,
+      'must be a scrypt hash (make one with: holdgate hash-password)',
+    ),
+  publish: z.array(topicFilter).default([]),
+  subscribe: z.array(topicFilter).default([]),
+});
+
+const clientSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  url: z
+    .string()
+    .regex(
+      /^(mqtts?|wss?):\/\/[^\s]+$/,
+      'must be a broker URL such as mqtt://broker.plant.local:1883 or mqtts://…:8883',
+    )
+    .optional(),
+  // Fixed, so the plant broker keeps Holdgate's session (clean: false) across restarts.
+  client_id: z.string().min(1).max(128).optional(),
+  username: z.string().optional(),
+  password: secretRefSchema.optional(),
+  ca_file: file.optional(),
+  // Default: every device profile's topics.
+  topics: z.array(topicFilter).optional(),
+  keepalive_s: z.number().int().min(5).max(3600).default(30),
 });
 
 export const configSchema = z.strictObject({
@@ -67,6 +116,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       embedded: embeddedBrokerSchema.prefault({}),
       allow_anonymous: z.boolean().default(false),
+      devices: z.array(deviceSchema).default([]),
+      client: clientSchema.prefault({}),
     })
     .prefault({}),
   http: z

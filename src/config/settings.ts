@@ -5,6 +5,8 @@
 import { configError, readRawConfig, validateConfig, type LoadConfigOptions } from './load.js';
 import { configSchema, type Config } from './schema.js';
 import { loadDeviceProfiles, type DeviceProfiles } from '../profiles/device-profiles.js';
+import { accessSync, constants } from 'node:fs';
+import { resolveSecret } from './secrets.js';
 
 export interface Settings {
   config: Config;
@@ -18,11 +20,45 @@ function rawString(raw: unknown, ...path: string[]): string | undefined {
   return typeof cur === 'string' ? cur : undefined;
 }
 
-export function loadSettings(opts: LoadConfigOptions): Settings {
+/** Files and secrets the config points at must exist now, not at the first TLS handshake. */
+function environmentChecks(config: Config, env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const readable = (path: string | undefined, key: string) => {
+    if (!path) return;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (err) {
+      problems.push(
+        `${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code}; check the path and permissions)`,
+      );
+    }
+  };
+  const tls = config.mqtt.embedded.tls;
+  if (config.mqtt.embedded.enabled && tls.enabled) {
+    readable(tls.cert_file, 'mqtt.embedded.tls.cert_file');
+    readable(tls.key_file, 'mqtt.embedded.tls.key_file');
+    readable(tls.ca_file, 'mqtt.embedded.tls.ca_file');
+  }
+  const client = config.mqtt.client;
+  if (client.enabled) {
+    readable(client.ca_file, 'mqtt.client.ca_file');
+    if (client.password) {
+      try {
+        resolveSecret(client.password, env);
+      } catch (err) {
+        problems.push(`mqtt.client.password: ${(err as Error).message}`);
+      }
+    }
+  }
+  return problems;
+}
+
+export function loadSettings(opts: LoadConfigOptions, env: NodeJS.ProcessEnv = process.env): Settings {
   const errors: string[] = [];
   const raw = readRawConfig(opts, errors);
   const result = errors.length === 0 ? validateConfig(raw) : { config: undefined, errors: [] };
   errors.push(...result.errors);
+  if (result.config) errors.push(...environmentChecks(result.config, env));
   // Profiles are checked even when the config has problems, so a second run does not
   // reveal new ones; the folder comes from the raw file if validation failed.
   const defaults = configSchema.parse({ gateway: { mode: 'demo' } });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Gateway } from '../../src/gateway.js';
 import { validateConfig, deepMerge } from '../../src/config/load.js';
 import { loadDeviceProfiles } from '../../src/profiles/device-profiles.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { Writable } from 'node:stream';
 import type { Config } from '../../src/config/schema.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -29,13 +30,29 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
   return config;
 }
 
-export async function startTestGateway(overrides: Record<string, unknown> = {}) {
+/** A pino logger whose JSON lines land in `lines` (for asserting on what was logged). */
+export function capturingLogger(lines: Record<string, unknown>[]) {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n'))
+        if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return createLogger('debug', sink);
+}
+
+export async function startTestGateway(
+  overrides: Record<string, unknown> = {},
+  opts: { logs?: Record<string, unknown>[] } = {},
+) {
   const tmp = tempDir();
   const config = testConfig(tmp.dir, overrides);
   const errors: string[] = [];
   const profiles = loadDeviceProfiles(config.profiles.devices_dir, config.gateway.plant, errors);
   if (errors.length) throw new Error(errors.join('\n'));
-  const gateway = new Gateway({ config, profiles, log: silentLogger(), processMetrics: false });
+  const log = opts.logs ? capturingLogger(opts.logs) : silentLogger();
+  const gateway = new Gateway({ config, profiles, log, processMetrics: false });
   await gateway.start();
   return {
     gateway,

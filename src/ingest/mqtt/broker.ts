@@ -6,17 +6,25 @@
  */
 import { createServer as createTcpServer, type Server as TcpServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { Aedes, type Client, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import type { IngestPipeline } from '../pipeline.js';
+import { BurstLogger } from '../burst-log.js';
+import { BrokerAuth, type DeviceSpec } from './auth.js';
 
 export interface BrokerOptions {
   host: string;
   port: number;
+  /** false: no plain-TCP listener. */
+  plaintext: boolean;
+  tls?: { host: string; port: number; certFile: string; keyFile: string; caFile?: string };
   websocket?: { host: string; port: number };
   allowAnonymous: boolean;
+  devices: readonly DeviceSpec[];
 }
 
 export interface BrokerDeps {
@@ -26,11 +34,9 @@ export interface BrokerDeps {
   metrics: Metrics;
 }
 
-function authError(message: string, returnCode: number): AuthenticateError {
-  return Object.assign<Error, { returnCode: number }>(new Error(message), { returnCode });
-}
+type AnyServer = TcpServer | HttpServer | TlsServer;
 
-function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<AddressInfo> {
+function listen(server: AnyServer, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -40,15 +46,19 @@ function listen(server: TcpServer | HttpServer, port: number, host: string): Pro
   });
 }
 
-function closeServer(server: TcpServer | HttpServer | undefined): Promise<void> {
+function closeServer(server: AnyServer | undefined): Promise<void> {
   if (!server?.listening) return Promise.resolve();
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
 export class EmbeddedBroker {
   private readonly deps: BrokerDeps;
+  private readonly auth: BrokerAuth;
+  private readonly refusals: BurstLogger;
   private aedes?: Aedes;
   private tcp?: TcpServer;
+  private tls?: TlsServer;
+  private tlsAddress?: AddressInfo;
   private http?: HttpServer;
   private wss?: WebSocketServer;
   private tcpAddress?: AddressInfo;
@@ -56,10 +66,22 @@ export class EmbeddedBroker {
 
   constructor(deps: BrokerDeps) {
     this.deps = deps;
+    this.auth = new BrokerAuth(deps.options.devices, deps.options.allowAnonymous, deps.log);
+    this.refusals = new BurstLogger(deps.log);
   }
 
+  /** Every configured listener is up. */
   get listening(): boolean {
-    return this.tcp?.listening ?? false;
+    const o = this.deps.options;
+    return (
+      (!o.plaintext || (this.tcp?.listening ?? false)) &&
+      (!o.tls || (this.tls?.listening ?? false)) &&
+      (!o.websocket || (this.http?.listening ?? false))
+    );
+  }
+
+  get tlsPort(): number | undefined {
+    return this.tlsAddress?.port;
   }
 
   /** Bound TCP port (useful with port 0). */
@@ -74,13 +96,10 @@ export class EmbeddedBroker {
   async start(): Promise<void> {
     const { options, log, metrics } = this.deps;
     const aedes = await Aedes.createBroker({
-      authenticate: (client, username, _password, done) => {
-        if (username === undefined && options.allowAnonymous) return done(null, true);
-        // Device credentials arrive with "Gateway core (2/2)"; until then only demo mode admits devices.
-        log.warn({ clientId: client.id, username }, 'MQTT connection refused: bad username or password');
-        done(authError('bad username or password', 4), false);
-      },
+      authenticate: (client, username, password, done) =>
+        this.auth.authenticate(client, username, password, done),
       authorizePublish: (client, packet, callback) => this.authorizePublish(client, packet, callback),
+      authorizeSubscribe: (client, sub, callback) => this.authorizeSubscribe(client, sub, callback),
     });
     aedes.on('client', () => metrics.mqttClients.inc());
     aedes.on('clientDisconnect', () => metrics.mqttClients.dec());
@@ -89,9 +108,28 @@ export class EmbeddedBroker {
     );
     this.aedes = aedes;
 
-    this.tcp = createTcpServer((socket) => aedes.handle(socket));
-    this.tcpAddress = await listen(this.tcp, options.port, options.host);
-    log.info({ host: this.tcpAddress.address, port: this.tcpAddress.port }, 'MQTT broker listening (TCP)');
+    if (options.plaintext) {
+      this.tcp = createTcpServer((socket) => aedes.handle(socket));
+      this.tcpAddress = await listen(this.tcp, options.port, options.host);
+      log.info({ host: this.tcpAddress.address, port: this.tcpAddress.port }, 'MQTT broker listening (TCP)');
+    }
+
+    if (options.tls) {
+      const t = options.tls;
+      this.tls = createTlsServer(
+        {
+          cert: readFileSync(t.certFile),
+          key: readFileSync(t.keyFile),
+          ...(t.caFile ? { ca: readFileSync(t.caFile), requestCert: true, rejectUnauthorized: true } : {}),
+          minVersion: 'TLSv1.2',
+        },
+        (socket) => aedes.handle(socket),
+      );
+      // A failed handshake (e.g. plain MQTT on the TLS port) is the peer's problem, not ours.
+      this.tls.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
+      this.tlsAddress = await listen(this.tls, t.port, t.host);
+      log.info({ host: this.tlsAddress.address, port: this.tlsAddress.port }, 'MQTT broker listening (TLS)');
+    }
 
     if (options.websocket) {
       this.http = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only\n'));
@@ -114,7 +152,18 @@ export class EmbeddedBroker {
     if (!client) return callback(null);
     if (packet.topic.startsWith('$')) return callback(new Error(`${packet.topic}: reserved topic`));
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    this.deps.pipeline.ingest({ transport: 'mqtt', deviceId: client.id, topic: packet.topic, payload }).then(
+    const deviceId = this.auth.deviceId(client);
+    if (!this.auth.mayPublish(client, packet.topic)) {
+      // MQTT 3.1.1 has no negative PUBACK: refusing closes the connection (aedes' behaviour).
+      this.deps.metrics.mqttRefused.inc({ action: 'publish' });
+      this.refusals.warn(
+        `pub|${deviceId}|${packet.topic}`,
+        { device: deviceId, clientId: client.id, topic: packet.topic },
+        `MQTT publish refused: ${deviceId} may not publish to ${packet.topic} (check mqtt.devices[].publish)`,
+      );
+      return callback(new Error(`not authorized to publish to ${packet.topic}`));
+    }
+    this.deps.pipeline.ingest({ transport: 'mqtt', deviceId, topic: packet.topic, payload }).then(
       () => callback(null),
       // Not committed: an error makes aedes drop the connection without a PUBACK,
       // so the device resends (clean: false) and nothing acknowledged is lost.
@@ -128,9 +177,27 @@ export class EmbeddedBroker {
     );
   }
 
+  private authorizeSubscribe(
+    client: Client,
+    sub: Subscription,
+    callback: (err: Error | null, sub?: Subscription | null) => void,
+  ): void {
+    if (this.auth.maySubscribe(client, sub.topic)) return callback(null, sub);
+    const deviceId = this.auth.deviceId(client);
+    this.deps.metrics.mqttRefused.inc({ action: 'subscribe' });
+    this.refusals.warn(
+      `sub|${deviceId}|${sub.topic}`,
+      { device: deviceId, clientId: client.id, filter: sub.topic },
+      `MQTT subscribe refused: ${deviceId} may not subscribe to ${sub.topic} (check mqtt.devices[].subscribe)`,
+    );
+    // null grants nothing: the SUBACK carries 0x80 (failure) for this filter.
+    callback(null, null);
+  }
+
   /** Stops accepting connections, disconnects clients. In-flight commits still settle. */
   async stop(): Promise<void> {
-    const closing = [closeServer(this.tcp), closeServer(this.http)];
+    this.refusals.stop();
+    const closing = [closeServer(this.tcp), closeServer(this.tls), closeServer(this.http)];
     this.wss?.close();
     if (this.aedes) {
       const aedes = this.aedes;
