@@ -13,6 +13,8 @@ import { EventLog } from './store/event-log.js';
 import type { DeviceProfiles } from './profiles/device-profiles.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { EmbeddedBroker } from './ingest/mqtt/broker.js';
+import { PlantBrokerClient } from './ingest/mqtt/plant-client.js';
+import { resolveSecret } from './config/secrets.js';
 import { buildApp } from './api/app.js';
 import { VERSION } from './version.js';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +37,7 @@ export class Gateway {
   private writer?: GroupCommitWriter;
   private pipelineRef?: IngestPipeline;
   private broker?: EmbeddedBroker;
+  private plantClient?: PlantBrokerClient;
   private app?: FastifyInstance;
   private readonly startedAt = new Date();
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -77,13 +80,16 @@ export class Gateway {
     return { db: this.db, storeId: this.storeId };
   }
 
-  readiness() {
+  readiness(): { ready: boolean; checks: Record<string, boolean> } {
     const checks = {
       store: this.db?.open ?? false,
       broker: !this.config.mqtt.embedded.enabled || (this.broker?.listening ?? false),
       running: this.state === 'running',
     };
-    return { ready: Object.values(checks).every(Boolean), checks };
+    // The plant broker is reported but does not gate readiness: local devices and
+    // interlocks keep working while it is unreachable.
+    const info: Record<string, boolean> = this.plantClient ? { plantBroker: this.plantClient.connected } : {};
+    return { ready: Object.values(checks).every(Boolean), checks: { ...checks, ...info } };
   }
 
   async start(): Promise<void> {
@@ -151,6 +157,24 @@ export class Gateway {
       await this.broker.start();
     }
 
+    const c = config.mqtt.client;
+    if (c.enabled && c.url) {
+      this.plantClient = new PlantBrokerClient({
+        options: {
+          url: c.url,
+          clientId: c.client_id ?? `holdgate-${config.gateway.id}`,
+          username: c.username,
+          password: c.password ? resolveSecret(c.password) : undefined,
+          caFile: c.ca_file,
+          topics: c.topics ?? this.deps.profiles.filters(),
+          keepaliveS: c.keepalive_s,
+        },
+        pipeline: this.pipelineRef,
+        log: log.child({ component: 'mqtt-client' }),
+      });
+      this.plantClient.start();
+    }
+
     this.app = buildApp({
       log,
       metrics: this.metrics,
@@ -180,6 +204,7 @@ export class Gateway {
     };
     await step('http', () => this.app?.close());
     await step('broker', () => this.broker?.stop());
+    await step('plant-client', () => this.plantClient?.stop());
     await step('writer', () => this.writer?.close());
     await step('pipeline', () => this.pipelineRef?.stop());
     await step('store', () => {

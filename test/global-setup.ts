@@ -6,11 +6,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 
 /** command on PATH → Debian package providing it. Later issues add mosquitto, socat, Tryton. */
-export const REQUIRED: Record<string, string> = {};
+export const REQUIRED: Record<string, string> = {
+  mosquitto: 'mosquitto',
+  openssl: 'openssl',
+};
 
 function missing(): [string, string][] {
   return Object.entries(REQUIRED).filter(
-    ([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0,
+    ([cmd]) => spawnSync('sh', ['-c', `PATH="$PATH:/usr/sbin:/sbin" command -v ${cmd}`]).status !== 0,
   );
 }
 

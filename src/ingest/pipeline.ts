@@ -24,6 +24,8 @@ export interface InboundMessage {
   topic: string;
   payload: Buffer;
   receivedAt?: Date;
+  /** Commit without waiting for the batch window (the sender waits for this ack before sending more). */
+  urgent?: boolean;
 }
 
 export type IngestOutcome =
@@ -71,7 +73,9 @@ export class IngestPipeline {
     if (!decoded.ok) return this.deadLetter(msg, receivedAt, decoded);
     let outcome: Extract<IngestOutcome, { status: 'accepted' }>;
     try {
-      outcome = await this.deps.writer.submit((db) => this.append(db, decoded.events, msg, receivedAt));
+      outcome = await this.deps.writer.submit((db) => this.append(db, decoded.events, msg, receivedAt), {
+        urgent: msg.urgent,
+      });
     } catch (err) {
       // A failed commit is not ours to acknowledge: the device must resend.
       if (
@@ -135,18 +139,20 @@ export class IngestPipeline {
   ): Promise<IngestOutcome> {
     const max = this.deps.deadLetterMaxBytes;
     const raw = msg.payload.length > max ? msg.payload.subarray(0, max) : msg.payload;
-    const id = await this.deps.writer.submit((_db) =>
-      this.deps.eventLog.deadLetter({
-        receivedAt: receivedAt.toISOString(),
-        transport: msg.transport,
-        source: msg.deviceId,
-        topic: msg.topic,
-        profileId: d.profileId,
-        reasonCode: d.code,
-        reason: d.reason,
-        raw,
-        rawLength: msg.payload.length,
-      }),
+    const id = await this.deps.writer.submit(
+      (_db) =>
+        this.deps.eventLog.deadLetter({
+          receivedAt: receivedAt.toISOString(),
+          transport: msg.transport,
+          source: msg.deviceId,
+          topic: msg.topic,
+          profileId: d.profileId,
+          reasonCode: d.code,
+          reason: d.reason,
+          raw,
+          rawLength: msg.payload.length,
+        }),
+      { urgent: msg.urgent },
     );
     this.deps.metrics.deadLetters.inc({ reason: d.code });
     this.deps.metrics.ingestMessages.inc({ transport: msg.transport, outcome: 'dead_letter' });

@@ -38,6 +38,7 @@ export class GroupCommitWriter {
   private readonly opts: GroupCommitOptions;
   private queue: Job[] = [];
   private scheduled = false;
+  private immediate = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly runBatch: (jobs: Job[], outcomes: unknown[], errors: Map<number, unknown>) => void;
@@ -62,16 +63,28 @@ export class GroupCommitWriter {
     return this.queue.length;
   }
 
-  submit<T>(work: Work<T>): Promise<T> {
+  /**
+   * Queues work for the next group commit. `urgent` skips the batch window: a caller
+   * that cannot send more work until this commits (mqtt.js reads the next packet only
+   * after acknowledging the current one) would otherwise wait the window every time.
+   */
+  submit<T>(work: Work<T>, opts: { urgent?: boolean } = {}): Promise<T> {
     if (this.closed)
       return Promise.reject(new HoldgateError(ErrorCode.STORE_CLOSED, 'the store is closing; retry later'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      this.schedule();
+      this.schedule(opts.urgent ?? false);
     });
   }
 
-  private schedule(): void {
+  private schedule(urgent = false): void {
+    if (urgent && !this.immediate && this.opts.windowMs > 0) {
+      this.immediate = true;
+      setImmediate(() => {
+        this.immediate = false;
+        this.flush();
+      });
+    }
     if (this.scheduled) return;
     this.scheduled = true;
     if (this.opts.windowMs > 0) setTimeout(() => this.flush(), this.opts.windowMs);

@@ -123,7 +123,7 @@ describe('embedded broker security (production mode)', () => {
 
   it('refuses a publish outside the device ACL, stores nothing, logs the attempt', async () => {
     const { client } = await tryConnect(gw.mqttUrl, { username: 'aoi1', password: 'aoi1-secret' });
-    const closed = new Promise((resolve) => client!.once('close', resolve));
+    const closed = new Promise<void>((resolve) => client!.once('close', () => resolve()));
     const msg = unitsTested('SN-SEC-2', 'Failed');
     // aoi1 may publish only on its AOI topic; the tester topic is someone else's.
     client!.publish(TESTER_TOPIC, JSON.stringify(msg), { qos: 1 });
