@@ -7,12 +7,14 @@ import { VERSION } from './version.js';
 import { runCommand } from './cli/run.js';
 import { checkConfigCommand } from './cli/check-config.js';
 import { hashPasswordCommand } from './cli/hash-password.js';
+import { simulateCommand, SIMULATE_USAGE } from './cli/simulate.js';
 
 const USAGE = `holdgate ${VERSION} — quality-hold edge gateway
 
 Usage:
-  holdgate run [--config FILE] [--overlay FILE]... [--set key=value]...
+  holdgate run [--config FILE] [--overlay FILE]... [--set key=value]... [--demo]
   holdgate check-config [FILE] [--overlay FILE]... [--set key=value]...
+  ${SIMULATE_USAGE}
   holdgate hash-password < password.txt   (prints a scrypt hash for mqtt.devices)
   holdgate --version
 
@@ -20,9 +22,12 @@ Options:
   --config FILE    config file (default: $HOLDGATE_CONFIG or /etc/holdgate/holdgate.yaml)
   --overlay FILE   merged over the config (e.g. config/demo.yaml); may repeat
   --set key=value  override one setting, e.g. --set http.port=0; may repeat
+  --demo           (run) also drive the simulated line against this daemon's broker
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // simulate has its own options.
+  if (argv[0] === 'simulate') return simulateCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -32,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
       set: { type: 'string', multiple: true },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
+      demo: { type: 'boolean', default: false },
     },
   });
   if (values.version) {
@@ -43,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   const opts = { file, overlays: values.overlay ?? [], sets: values.set ?? [] };
   switch (command) {
     case 'run':
-      return runCommand(opts);
+      return runCommand(opts, { demoLine: values.demo });
     case 'check-config':
       return checkConfigCommand(opts);
     case 'hash-password':
@@ -57,6 +63,12 @@ async function main(argv: string[]): Promise<number> {
       return 2;
   }
 }
+
+// `holdgate simulate --dry-run | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

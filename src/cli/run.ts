@@ -9,10 +9,39 @@ import { Gateway } from '../gateway.js';
 import { VERSION } from '../version.js';
 import type { LoadConfigOptions } from '../config/load.js';
 import { printConfigError } from './output.js';
+import { DEFAULT_SIM } from '../sim/plant.js';
+import { publishSimulation } from '../sim/publish.js';
+import type { Logger } from '../log.js';
+
+/** `--demo`: a simulated line publishing to this daemon's own broker, paced like a real one. */
+function startDemoLine(gateway: Gateway, log: Logger): void {
+  const port = gateway.mqttPort;
+  if (port === undefined || gateway.config.gateway.mode !== 'demo') {
+    log.error('--demo needs demo mode and the embedded broker with its plain TCP listener');
+    return;
+  }
+  const sim = { ...DEFAULT_SIM, seed: Date.now() % 100_000 };
+  log.info(
+    { seed: sim.seed, units: sim.unitsPerLine * 2 },
+    'demo line: simulating two lines (AOI + tester each)',
+  );
+  publishSimulation(sim, {
+    url: `mqtt://127.0.0.1:${port}`,
+    rate: 20,
+    window: 10,
+    clientId: 'holdgate-demo-line',
+  }).then(
+    (s) => log.info({ messages: s.messages, failedUnits: s.failedUnits }, 'demo line finished'),
+    (err: unknown) => log.error({ err }, 'demo line stopped'),
+  );
+}
 
 const STOP_TIMEOUT_MS = 15_000;
 
-export async function runCommand(opts: LoadConfigOptions): Promise<number> {
+export async function runCommand(
+  opts: LoadConfigOptions,
+  extra: { demoLine?: boolean } = {},
+): Promise<number> {
   let settings;
   try {
     settings = loadSettings(opts);
@@ -74,6 +103,7 @@ export async function runCommand(opts: LoadConfigOptions): Promise<number> {
     { mqttPort: gateway.mqttPort, httpPort: gateway.httpPort, mode: config.gateway.mode },
     `Holdgate ${VERSION} ready (${config.gateway.mode})`,
   );
+  if (extra.demoLine) startDemoLine(gateway, log);
   // Keep running until a signal arrives.
   return new Promise<number>(() => undefined);
 }
