@@ -241,6 +241,6 @@ export function mapEnvelope(
     sender: opt(env.Source),
     ...mapped,
   };
-  // Drop undefined keys so the stored JSON stays compact and stable.
-  return JSON.parse(JSON.stringify(event)) as QualityEvent;
+  // Optional fields may hold undefined; JSON.stringify drops them when the event is stored.
+  return event;
 }

@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: starts and stops every peer it uses, prints each figure beside its
+ * baseline from the same run and the issue's goal, and ends with one JSON line of all
+ * figures (later issues add their keys to it).
+ */
+import { cpus, totalmem } from 'node:os';
+import { aedesAckRound, aedesPubSubRound, clientModeRound, holdgateRound, INGEST } from './ingest.js';
+import { median } from './procs.js';
+
+const ROUNDS = 3;
+const log = (s: string) => console.log(s);
+const fmt = (n: number | null, d = 0) =>
+  n === null ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: d });
+
+async function main(): Promise<void> {
+  const figures: Record<string, number | null> = {};
+  log(
+    `Holdgate benchmark — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  log(
+    `ingest: ${INGEST.messages} CFX UnitsTested messages per round, ${INGEST.connections} connections × window ${INGEST.window}, ${ROUNDS} alternating rounds, medians`,
+  );
+
+  const a: Awaited<ReturnType<typeof holdgateRound>>[] = [];
+  const b: number[] = [];
+  const c: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    a.push(await holdgateRound());
+    b.push(await aedesPubSubRound());
+    c.push(await aedesAckRound());
+    log(
+      `  round ${round}: holdgate ${fmt(a.at(-1)!.rate)} msg/s · aedes pub→sub ${fmt(b.at(-1)!)} · aedes ack ${fmt(c.at(-1)!)}`,
+    );
+  }
+  figures.ingest_msgs_per_s = median(a.map((x) => x.rate));
+  figures.aedes_pubsub_msgs_per_s = median(b);
+  figures.aedes_ack_msgs_per_s = median(c);
+  figures.ingest_ratio = figures.ingest_msgs_per_s / figures.aedes_pubsub_msgs_per_s;
+  figures.ingest_vs_ack_ratio = figures.ingest_msgs_per_s / figures.aedes_ack_msgs_per_s;
+  figures.ack_p50_ms = median(a.map((x) => x.ackP50Ms));
+  figures.ack_p99_ms = median(a.map((x) => x.ackP99Ms));
+  figures.rss_mb = median(a.map((x) => x.rssMb));
+  log(
+    `ingest (durable, ack after commit): ${fmt(figures.ingest_msgs_per_s)} msg/s, payload ${a[0]!.payloadBytes} B`,
+  );
+  log(`  ingest_ratio vs raw aedes pub→sub: ${fmt(figures.ingest_ratio, 2)} (goal ≥ 0.5)`);
+  log(`  vs raw aedes ack-only: ${fmt(figures.ingest_vs_ack_ratio, 2)} (reported)`);
+  log(
+    `  ack latency p50 ${fmt(figures.ack_p50_ms, 2)} ms, p99 ${fmt(figures.ack_p99_ms, 2)} ms; daemon RSS ${fmt(figures.rss_mb, 1)} MB`,
+  );
+
+  try {
+    figures.client_mode_msgs_per_s = await clientModeRound();
+    log(
+      `client mode (mosquitto → Holdgate, one commit per PUBACK): ${fmt(figures.client_mode_msgs_per_s)} msg/s`,
+    );
+  } catch (err) {
+    figures.client_mode_msgs_per_s = null;
+    console.error(`client mode not measured: ${(err as Error).message}`);
+  }
+
+  const rounded = Object.fromEntries(
+    Object.entries(figures).map(([k, v]) => [k, v === null ? null : Math.round(v * 1000) / 1000]),
+  );
+  log(JSON.stringify(rounded));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
