@@ -29,6 +29,20 @@ export class HoldgateError extends Error {
   }
 }
 
+/**
+ * A refused domain operation (split that does not add up, unknown hold, wrong state).
+ * The code is specific to the refusal (e.g. HG_SPLIT_NOT_CONSERVED); the API maps it to 4xx.
+ */
+export class DomainError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code.startsWith('HG_') ? code : `HG_${code}`;
+  }
+}
+
 export function isHoldgateError(err: unknown): err is HoldgateError {
   return err instanceof HoldgateError;
 }

@@ -18,10 +18,17 @@ import { resolveSecret } from './config/secrets.js';
 import { buildApp } from './api/app.js';
 import { VERSION } from './version.js';
 import type { AddressInfo } from 'node:net';
+import type { RuleSet } from './holds/rules.js';
+import { DEFAULT_BLOCK_POLICIES, type BlockPolicies } from './holds/types.js';
+import { createRepos, type Repos } from './containment/repos.js';
+import { createContainmentApplier } from './containment/apply-event.js';
+import { Interlocks } from './containment/interlocks.js';
+import { ShiftCalendar } from './containment/shifts.js';
 
 export interface GatewayDeps {
   config: Config;
   profiles: DeviceProfiles;
+  rules: RuleSet;
   log: Logger;
   /** Default true; tests running many gateways in one process turn it off. */
   processMetrics?: boolean;
@@ -35,6 +42,8 @@ export class Gateway {
   private db?: Db;
   private storeId?: string;
   private writer?: GroupCommitWriter;
+  private reposRef?: Repos;
+  private interlocksRef?: Interlocks;
   private pipelineRef?: IngestPipeline;
   private broker?: EmbeddedBroker;
   private plantClient?: PlantBrokerClient;
@@ -80,6 +89,52 @@ export class Gateway {
     return { db: this.db, storeId: this.storeId };
   }
 
+  get interlocks(): Interlocks {
+    if (!this.interlocksRef) throw new Error('gateway not started');
+    return this.interlocksRef;
+  }
+
+  /** Runs a containment command in the next group commit; settles after the commit. */
+  command<T>(fn: (r: Repos) => T): Promise<T> {
+    const repos = this.reposRef;
+    if (!repos || !this.writer) return Promise.reject(new Error('gateway not started'));
+    return this.writer.submit(() => fn(repos));
+  }
+
+  get commitWriter(): GroupCommitWriter {
+    if (!this.writer) throw new Error('gateway not started');
+    return this.writer;
+  }
+
+  private blockPolicies(): BlockPolicies {
+    return { ...DEFAULT_BLOCK_POLICIES, ...this.config.containment.block_policies };
+  }
+
+  /** Each distinct rule set is stored once, with an audit entry, when it is first used. */
+  private recordRuleSet(r: Repos): void {
+    const { rules } = this.deps;
+    const at = new Date().toISOString();
+    r.db.transaction(() => {
+      const info = r.db
+        .prepare('INSERT OR IGNORE INTO rule_sets (hash, version, loaded_at, body) VALUES (?, ?, ?, ?)')
+        .run(rules.hash, rules.version, at, JSON.stringify(rules.rules));
+      if (info.changes === 1)
+        r.audit.append({
+          at,
+          actor: { type: 'service', id: 'holdgate' },
+          source: 'config',
+          action: 'RULE_SET_LOADED',
+          entityType: 'rule_set',
+          entityId: rules.hash,
+          after: { version: rules.version, rules: rules.rules.map((x) => `${x.id}@${x.version}`) },
+        });
+    })();
+    this.log.info(
+      { version: rules.version, hash: rules.hash, rules: rules.rules.length },
+      'classification rules loaded',
+    );
+  }
+
   readiness(): { ready: boolean; checks: Record<string, boolean> } {
     const checks = {
       store: this.db?.open ?? false,
@@ -119,6 +174,16 @@ export class Gateway {
         if (s.failed === s.size && s.size > 0) this.metrics.commitFailures.inc();
       },
     });
+    const repos = createRepos(store.db, config.gateway.id, store.storeId);
+    this.reposRef = repos;
+    this.recordRuleSet(repos);
+    this.interlocksRef = new Interlocks(repos, this.blockPolicies(), config.containment.unknown_material);
+    const applyContainment = createContainmentApplier({
+      repos,
+      rules: () => this.deps.rules,
+      shifts: new ShiftCalendar(config.plant.timezone, config.plant.shifts),
+    });
+
     this.pipelineRef = new IngestPipeline({
       profiles: this.deps.profiles,
       writer: this.writer,
@@ -127,6 +192,7 @@ export class Gateway {
       log: log.child({ component: 'ingest' }),
       maxPayloadBytes: config.ingest.max_payload_bytes,
       deadLetterMaxBytes: config.ingest.dead_letter_max_bytes,
+      appliers: [applyContainment],
     });
 
     if (config.mqtt.embedded.enabled) {

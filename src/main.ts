@@ -7,6 +7,7 @@ import { VERSION } from './version.js';
 import { runCommand } from './cli/run.js';
 import { checkConfigCommand } from './cli/check-config.js';
 import { hashPasswordCommand } from './cli/hash-password.js';
+import { auditCommand } from './cli/audit.js';
 import { simulateCommand, SIMULATE_USAGE } from './cli/simulate.js';
 
 const USAGE = `holdgate ${VERSION} — quality-hold edge gateway
@@ -15,6 +16,7 @@ Usage:
   holdgate run [--config FILE] [--overlay FILE]... [--set key=value]... [--demo]
   holdgate check-config [FILE] [--overlay FILE]... [--set key=value]...
   ${SIMULATE_USAGE}
+  holdgate audit verify [--config FILE] [--store PATH]
   holdgate hash-password < password.txt   (prints a scrypt hash for mqtt.devices)
   holdgate --version
 
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
       demo: { type: 'boolean', default: false },
+      store: { type: 'string' },
     },
   });
   if (values.version) {
@@ -52,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(opts, { demoLine: values.demo });
     case 'check-config':
       return checkConfigCommand(opts);
+    case 'audit':
+      return auditCommand(
+        rest[0],
+        { ...opts, file: values.config ?? process.env.HOLDGATE_CONFIG ?? '/etc/holdgate/holdgate.yaml' },
+        values.store,
+      );
     case 'hash-password':
       return hashPasswordCommand();
     case undefined:

@@ -3,6 +3,7 @@
  * validation. Keys are snake_case because they live in YAML; messages name the fix.
  */
 import { z } from 'zod';
+import { HOLD_TYPES, OPERATIONS } from '../holds/types.js';
 
 const port = z
   .number()
@@ -146,6 +147,48 @@ export const configSchema = z.strictObject({
   profiles: z
     .strictObject({
       devices_dir: z.string().min(1).default('/etc/holdgate/devices'),
+    })
+    .prefault({}),
+  plant: z
+    .strictObject({
+      // IANA zone the shifts below are written in.
+      timezone: z
+        .string()
+        .refine((tz) => {
+          try {
+            new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'is not an IANA time zone (e.g. Europe/Berlin or UTC)')
+        .default('UTC'),
+      shifts: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1),
+            start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)'),
+          }),
+        )
+        .min(1)
+        .default([
+          { name: 'A', start: '06:00' },
+          { name: 'B', start: '14:00' },
+          { name: 'C', start: '22:00' },
+        ]),
+    })
+    .prefault({}),
+  containment: z
+    .strictObject({
+      rules_file: z.string().min(1).default('/etc/holdgate/rules.yaml'),
+      // Material Holdgate has never seen: allow (no hold can cover it) or deny.
+      unknown_material: z.enum(['allow', 'deny'], 'must be allow or deny').default('allow'),
+      block_policies: z
+        .partialRecord(
+          z.enum(HOLD_TYPES),
+          z.array(z.enum(OPERATIONS, `must be one of ${OPERATIONS.join(', ')}`)),
+        )
+        .default({}),
     })
     .prefault({}),
 });

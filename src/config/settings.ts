@@ -2,7 +2,9 @@
  * Everything the daemon reads at start — the config file, its overlays and every
  * device profile — validated together, so one run reports every problem at once.
  */
-import { configError, readRawConfig, validateConfig, type LoadConfigOptions } from './load.js';
+import { configError, readRawConfig, readYamlFile, validateConfig, type LoadConfigOptions } from './load.js';
+import { formatIssues } from './issues.js';
+import { compileRuleSet, ruleSetSchema, type RuleSet } from '../holds/rules.js';
 import { configSchema, type Config } from './schema.js';
 import { loadDeviceProfiles, type DeviceProfiles } from '../profiles/device-profiles.js';
 import { accessSync, constants } from 'node:fs';
@@ -11,6 +13,20 @@ import { resolveSecret } from './secrets.js';
 export interface Settings {
   config: Config;
   profiles: DeviceProfiles;
+  rules: RuleSet;
+}
+
+/** Reads and validates the classification rules; problems go to `errors` as `file: path: problem`. */
+export function loadRules(file: string, errors: string[]): RuleSet {
+  const empty: RuleSet = { version: 0, hash: 'none', rules: [] };
+  const raw = readYamlFile(file, errors);
+  if (raw === undefined) return empty;
+  const parsed = ruleSetSchema.safeParse(raw);
+  if (!parsed.success) {
+    errors.push(...formatIssues(parsed.error.issues).map((l) => `${file}: ${l}`));
+    return empty;
+  }
+  return compileRuleSet(parsed.data);
 }
 
 function rawString(raw: unknown, ...path: string[]): string | undefined {
@@ -68,6 +84,11 @@ export function loadSettings(opts: LoadConfigOptions, env: NodeJS.ProcessEnv = p
     defaults.profiles.devices_dir;
   const plant = result.config?.gateway.plant ?? rawString(raw, 'gateway', 'plant') ?? defaults.gateway.plant;
   const profiles = loadDeviceProfiles(dir, plant, errors);
+  const rulesFile =
+    result.config?.containment.rules_file ??
+    rawString(raw, 'containment', 'rules_file') ??
+    defaults.containment.rules_file;
+  const rules = loadRules(rulesFile, errors);
   if (errors.length > 0 || !result.config) throw configError(errors);
-  return { config: result.config, profiles };
+  return { config: result.config, profiles, rules };
 }

@@ -84,6 +84,8 @@ export interface QualityEvent {
   operator?: string;
   /** Sender handle (CFX Source) when the format gives one. */
   sender?: string;
+  /** Severity stated by the source, when it states one (rules may match on it). */
+  severity?: 'CRITICAL' | 'MAJOR' | 'MINOR' | 'COSMETIC';
 }
 
 const SEVERITY: Record<Result, number> = {

@@ -76,6 +76,7 @@ export function writeDaemonConfig(dir: string, extra: Record<string, unknown> = 
       mqtt: { allow_anonymous: true, embedded: { host: '127.0.0.1', port: 0 } },
       http: { host: '127.0.0.1', port: 0 },
       profiles: { devices_dir: join(REPO, 'devices') },
+      containment: { rules_file: join(REPO, 'config', 'rules.yaml') },
       ...extra,
     }),
   );

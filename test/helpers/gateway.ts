@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Gateway } from '../../src/gateway.js';
 import { validateConfig, deepMerge } from '../../src/config/load.js';
 import { loadDeviceProfiles } from '../../src/profiles/device-profiles.js';
+import { loadRules } from '../../src/config/settings.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { Writable } from 'node:stream';
 import type { Config } from '../../src/config/schema.js';
@@ -24,6 +25,7 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
     mqtt: { allow_anonymous: true, embedded: { host: '127.0.0.1', port: 0 } },
     http: { host: '127.0.0.1', port: 0 },
     profiles: { devices_dir: join(REPO, 'devices') },
+    containment: { rules_file: join(REPO, 'config', 'rules.yaml') },
   };
   const { config, errors } = validateConfig(deepMerge(base, overrides));
   if (!config) throw new Error(`test config invalid: ${errors.join('; ')}`);
@@ -51,8 +53,10 @@ export async function startTestGateway(
   const errors: string[] = [];
   const profiles = loadDeviceProfiles(config.profiles.devices_dir, config.gateway.plant, errors);
   if (errors.length) throw new Error(errors.join('\n'));
+  const rules = loadRules(config.containment.rules_file, errors);
+  if (errors.length) throw new Error(errors.join('\n'));
   const log = opts.logs ? capturingLogger(opts.logs) : silentLogger();
-  const gateway = new Gateway({ config, profiles, log, processMetrics: false });
+  const gateway = new Gateway({ config, profiles, rules, log, processMetrics: false });
   await gateway.start();
   return {
     gateway,

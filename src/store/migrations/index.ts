@@ -4,6 +4,7 @@
  * .sql files) so the single-file executable carries them without a file system.
  */
 import { sql as m001 } from './001-event-log.js';
+import { sql as m002 } from './002-containment.js';
 
 export interface Migration {
   version: number;
@@ -11,6 +12,9 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'event-log', sql: m001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'event-log', sql: m001 },
+  { version: 2, name: 'containment', sql: m002 },
+];
 
 export const LATEST_VERSION = MIGRATIONS.length;

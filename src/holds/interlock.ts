@@ -1,0 +1,81 @@
+/**
+ * The interlock answer: may this material do this operation? Pure: given the active
+ * hold lines that cover the subject and the block policies, decide and explain.
+ * Holds stack — one blocking line of any hold is enough to refuse.
+ */
+import type { BlockPolicies, HoldType, Operation } from './types.js';
+
+export interface CoveringLine {
+  holdId: string;
+  lineId: number;
+  holdType: HoldType;
+  severity: string | null;
+  reason: string;
+  heldAt: string;
+  /** How the line covers the subject: the whole lot, or the serial itself. */
+  via: 'lot' | 'serial';
+  lotId: string | null;
+}
+
+export interface InterlockAnswer {
+  subject: { kind: 'serial' | 'lot'; id: string };
+  operation: Operation;
+  allowed: boolean;
+  known: boolean;
+  /** Machine-readable: ALLOWED, BLOCKED, UNKNOWN_SUBJECT. */
+  code: 'ALLOWED' | 'BLOCKED' | 'UNKNOWN_SUBJECT';
+  reason: string;
+  blocking: CoveringLine[];
+  /** Active holds on the material that do not block this operation (e.g. a customer hold on a transfer). */
+  nonBlocking: CoveringLine[];
+}
+
+export function decideInterlock(
+  subject: { kind: 'serial' | 'lot'; id: string },
+  operation: Operation,
+  known: boolean,
+  covering: readonly CoveringLine[],
+  policies: BlockPolicies,
+  unknownPolicy: 'allow' | 'deny',
+): InterlockAnswer {
+  if (!known) {
+    const allowed = unknownPolicy === 'allow';
+    return {
+      subject,
+      operation,
+      allowed,
+      known,
+      code: 'UNKNOWN_SUBJECT',
+      reason: `${subject.kind} ${subject.id} is not known to Holdgate; ${allowed ? 'no hold can cover it, so it is allowed' : 'unknown material is refused (interlock.unknown: deny)'}`,
+      blocking: [],
+      nonBlocking: [],
+    };
+  }
+  const blocking: CoveringLine[] = [];
+  const nonBlocking: CoveringLine[] = [];
+  for (const line of covering)
+    (policies[line.holdType].includes(operation) ? blocking : nonBlocking).push(line);
+  if (blocking.length === 0)
+    return {
+      subject,
+      operation,
+      allowed: true,
+      known,
+      code: 'ALLOWED',
+      reason: `no active hold blocks ${operation}`,
+      blocking,
+      nonBlocking,
+    };
+  const holds = [...new Set(blocking.map((b) => b.holdId))];
+  const first = blocking[0]!;
+  return {
+    subject,
+    operation,
+    allowed: false,
+    known,
+    code: 'BLOCKED',
+    reason: `${operation} blocked by ${holds.length === 1 ? `hold ${first.holdId}` : `${holds.length} holds (${holds.join(', ')})`}: ${first.holdType} — ${first.reason}`,
+    blocking,
+    nonBlocking,
+  };
+}

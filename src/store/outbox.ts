@@ -1,0 +1,40 @@
+/**
+ * The transactional outbox: every change the ERP must see is queued here in the same
+ * transaction as the change. Idempotency key = gateway id : store id : sequence; the
+ * store id is renewed by a restore, so a key is never issued twice.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db.js';
+
+export interface OutboxInput {
+  /** Rows with the same key are delivered in order (per lot or serial at least). */
+  orderingKey: string;
+  type: string;
+  payload: unknown;
+  at: string;
+}
+
+export class Outbox {
+  private readonly insert: Statement;
+  private readonly setKey: Statement;
+
+  constructor(
+    db: Db,
+    private readonly gatewayId: string,
+    private readonly storeId: string,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO outbox (ordering_key, type, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING seq`,
+    );
+    this.setKey = db.prepare('UPDATE outbox SET idempotency_key = ? WHERE seq = ?');
+  }
+
+  enqueue(e: OutboxInput): { seq: number; idempotencyKey: string } {
+    const { seq } = this.insert.get(e.orderingKey, e.type, JSON.stringify(e.payload), e.at, e.at) as {
+      seq: number;
+    };
+    const idempotencyKey = `${this.gatewayId}:${this.storeId}:${seq}`;
+    this.setKey.run(idempotencyKey, seq);
+    return { seq, idempotencyKey };
+  }
+}
