@@ -17,7 +17,15 @@ const window = Number(windowArg);
 function template(): { topic: string; text: string } {
   for (const m of simulatePlant({ ...DEFAULT_SIM, unitsPerLine: 3 }))
     if (m.payload.MessageName === 'CFX.Production.TestAndInspection.UnitsTested')
-      return { topic: m.topic, text: JSON.stringify({ ...m.payload, UniqueID: '__ID__' }) };
+      return {
+        topic: m.topic,
+        // Every message its own id and serial, as a real tester sends them.
+        text: JSON.stringify({ ...m.payload, UniqueID: '__ID__' }).replaceAll(
+          (m.payload.MessageBody as { TestedUnits: { UnitIdentifier: string }[] }).TestedUnits[0]!
+            .UnitIdentifier,
+          '__SN__',
+        ),
+      };
   throw new Error('no UnitsTested in the simulation');
 }
 
@@ -39,7 +47,9 @@ async function main(): Promise<void> {
     const send = (client: mqtt.MqttClient) => {
       if (next >= count) return;
       const i = next++;
-      const payload = t.text.replace('__ID__', `${runId}-${i}`);
+      const payload = t.text
+        .replace('__ID__', `${runId}-${i}`)
+        .replaceAll('__SN__', `SN-BENCH-${runId}-${i}`);
       const sentAt = performance.now();
       client.publish(topic, payload, { qos: 1 }, (err) => {
         if (err) return reject(err);

@@ -6,6 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { aedesAckRound, aedesPubSubRound, clientModeRound, holdgateRound, INGEST } from './ingest.js';
 import { median } from './procs.js';
+import { interlockBench, INTERLOCK } from './interlock.js';
 
 const ROUNDS = 3;
 const log = (s: string) => console.log(s);
@@ -47,6 +48,15 @@ async function main(): Promise<void> {
   log(`  vs raw aedes ack-only: ${fmt(figures.ingest_vs_ack_ratio, 2)} (reported)`);
   log(
     `  ack latency p50 ${fmt(figures.ack_p50_ms, 2)} ms, p99 ${fmt(figures.ack_p99_ms, 2)} ms; daemon RSS ${fmt(figures.rss_mb, 1)} MB`,
+  );
+
+  const il = interlockBench();
+  figures.interlock_p50_us = il.p50;
+  figures.interlock_p99_us = il.p99;
+  figures.sqlite_point_lookup_p99_us = il.baselineP99;
+  figures.interlock_vs_point_lookup_p99 = il.p99 / il.baselineP99;
+  log(
+    `interlock (in process, ${INTERLOCK.units.toLocaleString('en-US')} units, ${(INTERLOCK.lotLines + INTERLOCK.serialLines).toLocaleString('en-US')} active hold lines, seeded in ${il.seedSeconds.toFixed(1)} s): p50 ${fmt(il.p50, 1)} µs, p99 ${fmt(il.p99, 1)} µs (goal ≤ 100 µs); bare SQLite point lookup p50 ${fmt(il.baselineP50, 1)} µs, p99 ${fmt(il.baselineP99, 1)} µs`,
   );
 
   try {

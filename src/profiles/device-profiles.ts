@@ -33,7 +33,23 @@ export class DeviceProfiles {
     this.defaultPlant = defaultPlant;
   }
 
+  /**
+   * Devices publish on a handful of fixed topics, so matches are cached (bounded: a
+   * device inventing topics cannot grow it without limit). The context object is
+   * shared between events and must not be mutated.
+   */
+  private readonly cache = new Map<string, ProfileMatch | null>();
+
   match(topic: string): ProfileMatch | undefined {
+    const hit = this.cache.get(topic);
+    if (hit !== undefined) return hit ?? undefined;
+    const found = this.matchUncached(topic);
+    if (this.cache.size >= 10_000) this.cache.clear();
+    this.cache.set(topic, found ?? null);
+    return found;
+  }
+
+  private matchUncached(topic: string): ProfileMatch | undefined {
     for (const profile of this.list) {
       for (const pattern of profile.patterns) {
         const captures = pattern.match(topic);
@@ -45,7 +61,7 @@ export class DeviceProfiles {
         if (c.line) context.line = fillTemplate(c.line, captures);
         if (c.station) context.station = fillTemplate(c.station, captures);
         if (c.machine) context.machine = fillTemplate(c.machine, captures);
-        return { profile, context };
+        return { profile, context: Object.freeze(context) };
       }
     }
     return undefined;

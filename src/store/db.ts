@@ -56,6 +56,8 @@ export function openStore(opts: OpenStoreOptions): StoreInfo {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     }
+    // 64 MiB of page cache keeps the unit and hold indexes of a busy line in memory.
+    db.pragma('cache_size = -65536');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     const applied = opts.readonly ? [] : migrate(db);

@@ -34,6 +34,15 @@ export interface GroupCommitOptions {
   onBatch?: (stats: BatchStats) => void;
 }
 
+/** Errors SQLite raises for the storage, not for a statement (disk full, I/O, corruption). */
+function isCommitFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|CANTOPEN|READONLY|CONSTRAINT_FOREIGNKEY)/.test(code)
+  );
+}
+
 export class GroupCommitWriter {
   private readonly opts: GroupCommitOptions;
   private queue: Job[] = [];
@@ -45,10 +54,17 @@ export class GroupCommitWriter {
 
   constructor(opts: GroupCommitOptions) {
     this.opts = opts;
-    // Each job runs in its own savepoint: a job that throws is rolled back alone and
-    // the rest of the batch still commits.
+    // Fast path: the whole batch in one transaction without savepoints. Savepoints make
+    // SQLite keep a sub-journal of every page a job touches, which measured ~40 % slower
+    // per event here. If any job throws, the batch is rolled back and replayed with one
+    // savepoint per job, so the failing job is rolled back alone and the rest commit.
+    // Hence the rule for submitted work: it may only change the database, because it can
+    // run twice.
+    const fast = opts.db.transaction((jobs: Job[], outcomes: unknown[]) => {
+      for (let i = 0; i < jobs.length; i++) outcomes[i] = jobs[i]!.work(opts.db);
+    });
     const inJobSavepoint = opts.db.transaction((job: Job) => job.work(opts.db));
-    this.runBatch = opts.db.transaction((jobs: Job[], outcomes: unknown[], errors: Map<number, unknown>) => {
+    const isolated = opts.db.transaction((jobs: Job[], outcomes: unknown[], errors: Map<number, unknown>) => {
       for (let i = 0; i < jobs.length; i++) {
         try {
           outcomes[i] = inJobSavepoint(jobs[i]!);
@@ -57,6 +73,15 @@ export class GroupCommitWriter {
         }
       }
     });
+    this.runBatch = (jobs, outcomes, errors) => {
+      try {
+        fast(jobs, outcomes);
+      } catch (err) {
+        // A failure of COMMIT itself is not a job's fault: retrying would fail the same way.
+        if (!opts.db.inTransaction && isCommitFailure(err)) throw err;
+        isolated(jobs, outcomes, errors);
+      }
+    };
   }
 
   get pending(): number {

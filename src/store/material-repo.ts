@@ -118,7 +118,7 @@ export class MaterialRepo implements MaterialView {
         WHERE s.station = ? AND s.at BETWEEN ? AND ?`),
       byMachine:
         p(`SELECT DISTINCT u.serial, u.item, u.lot_id AS lotId FROM process_steps s JOIN units u ON u.serial = s.serial
-        WHERE s.machine = ? AND s.at BETWEEN ? AND ?`),
+        WHERE s.machine = ? AND s.machine IS NOT NULL AND s.at BETWEEN ? AND ?`),
       consumers:
         p(`SELECT DISTINCT u.serial, u.item, u.lot_id AS lotId FROM consumption c JOIN units u ON u.serial = c.serial
         WHERE c.component_lot = ?`),

@@ -22,7 +22,6 @@ CREATE TABLE events (
   raw             BLOB NOT NULL,
   UNIQUE (profile_id, source_event_id)
 ) STRICT;
-CREATE INDEX events_occurred ON events (occurred_at);
 
 -- The log is append-only: corrections are new events, never edits.
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events

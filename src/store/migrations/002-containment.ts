@@ -74,7 +74,8 @@ CREATE TABLE process_steps (
 CREATE INDEX process_steps_serial ON process_steps (serial, at);
 CREATE INDEX process_steps_line ON process_steps (line, at);
 CREATE INDEX process_steps_station ON process_steps (station, at);
-CREATE INDEX process_steps_machine ON process_steps (machine, at);
+-- Most stations report no machine: index only the rows that name one.
+CREATE INDEX process_steps_machine ON process_steps (machine, at) WHERE machine IS NOT NULL;
 
 -- Genealogy: which component lot went into which unit.
 CREATE TABLE consumption (
@@ -143,8 +144,8 @@ CREATE TABLE hold_lines (
   ended_at       TEXT
 ) STRICT;
 CREATE INDEX hold_lines_hold ON hold_lines (hold_id);
--- Only active lines matter to interlocks; partial indexes keep those lookups small.
-CREATE INDEX hold_lines_active_lot ON hold_lines (lot_id) WHERE state IN ('HELD','DISPOSITION_PENDING','IN_REWORK','AWAITING_RETEST','SCRAP_PENDING_POST','RETURN_PENDING') AND has_serials = 0;
+-- The interlock's lot lookups: lot, then whole-lot vs serial-set lines, then state.
+CREATE INDEX hold_lines_lot ON hold_lines (lot_id, has_serials, state);
 
 CREATE TABLE hold_line_serials (
   line_id INTEGER NOT NULL REFERENCES hold_lines (id),
