@@ -76,6 +76,18 @@ describe('holds and interlocks', () => {
     expect(check({ serial: 'SN-012' }, 'ship')).toMatchObject({ allowed: true });
   });
 
+  it('records a refused attempt through the group commit, after answering', async () => {
+    const { holdId } = await hold('QUALITY', ['L1-B']);
+    const answer = check({ serial: 'SN-019' }, 'consume');
+    expect(answer.allowed).toBe(false);
+    await gw.gateway.interlocks.recordRefusal(gw.gateway.commitWriter, answer, 'wms-1', at(90));
+    const row = gw.gateway.store.db
+      .prepare("SELECT * FROM interlock_refusals WHERE subject = 'SN-019'")
+      .get() as Record<string, string>;
+    expect(row).toMatchObject({ kind: 'serial', operation: 'consume', requester: 'wms-1' });
+    expect(JSON.parse(row.holds!)).toContain(holdId);
+  });
+
   it('answers clearly for material it has never seen', () => {
     const answer = check({ serial: 'NOPE-1' });
     expect(answer).toMatchObject({ allowed: true, known: false, code: 'UNKNOWN_SUBJECT' });
