@@ -24,6 +24,7 @@ import { createRepos, type Repos } from './containment/repos.js';
 import { createContainmentApplier } from './containment/apply-event.js';
 import { Interlocks } from './containment/interlocks.js';
 import { ShiftCalendar } from './containment/shifts.js';
+import { AccessRepo } from './store/access-repo.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -43,6 +44,7 @@ export class Gateway {
   private storeId?: string;
   private writer?: GroupCommitWriter;
   private reposRef?: Repos;
+  private accessRef?: AccessRepo;
   private interlocksRef?: Interlocks;
   private pipelineRef?: IngestPipeline;
   private broker?: EmbeddedBroker;
@@ -87,6 +89,11 @@ export class Gateway {
   get store(): { db: Db; storeId: string } {
     if (!this.db || !this.storeId) throw new Error('gateway not started');
     return { db: this.db, storeId: this.storeId };
+  }
+
+  get access(): AccessRepo {
+    if (!this.accessRef) throw new Error('gateway not started');
+    return this.accessRef;
   }
 
   get interlocks(): Interlocks {
@@ -241,6 +248,7 @@ export class Gateway {
       this.plantClient.start();
     }
 
+    this.accessRef = new AccessRepo(store.db);
     this.app = buildApp({
       log,
       metrics: this.metrics,
@@ -248,6 +256,17 @@ export class Gateway {
       startedAt: this.startedAt,
       version: VERSION,
       mode: config.gateway.mode,
+      api: {
+        mode: config.gateway.mode,
+        plant: config.gateway.plant,
+        repos,
+        orders: repos.orders,
+        access: this.accessRef,
+        interlocks: this.interlocksRef,
+        writer: this.writer,
+        command: (fn) => this.command(fn),
+        now: () => new Date(),
+      },
     });
     await this.app.ready();
     if (config.http.enabled) {

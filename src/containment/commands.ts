@@ -64,6 +64,8 @@ export function placeHold(r: Repos, input: PlaceHoldInput): PlacedHold {
     at: input.at,
   });
   const lineIds = input.lines.map((l) => r.holds.insertLine(holdId, l, 'HELD', null, input.at));
+  // What the hold puts at risk is found now, while the allocations are as they were.
+  input.lines.forEach((l, i) => r.orders.recordImpacts(holdId, lineIds[i]!, l, input.at));
   r.audit.append({
     at: input.at,
     actor: input.actor,

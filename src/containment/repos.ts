@@ -4,6 +4,7 @@ import { MaterialRepo } from '../store/material-repo.js';
 import { HoldsRepo } from '../store/holds-repo.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Outbox } from '../store/outbox.js';
+import { OrdersRepo } from '../store/orders-repo.js';
 
 export interface Repos {
   db: Db;
@@ -11,6 +12,7 @@ export interface Repos {
   holds: HoldsRepo;
   audit: AuditLog;
   outbox: Outbox;
+  orders: OrdersRepo;
 }
 
 export function createRepos(db: Db, gatewayId: string, storeId: string): Repos {
@@ -20,5 +22,6 @@ export function createRepos(db: Db, gatewayId: string, storeId: string): Repos {
     holds: new HoldsRepo(db),
     audit: new AuditLog(db),
     outbox: new Outbox(db, gatewayId, storeId),
+    orders: new OrdersRepo(db),
   };
 }

@@ -12,7 +12,7 @@ import { HOLD_TYPES, SEVERITIES, type HoldType, type ScopeKind, type Severity } 
 const nonEmpty = (what: string) =>
   z.array(z.string().min(1)).min(1, `list at least one ${what}, or leave the key out`);
 
-const scopeSchema = z.discriminatedUnion(
+export const scopeSchema = z.discriminatedUnion(
   'kind',
   [
     z.strictObject({ kind: z.literal('SERIAL') }),

@@ -5,6 +5,7 @@
  */
 import { sql as m001 } from './001-event-log.js';
 import { sql as m002 } from './002-containment.js';
+import { sql as m003 } from './003-access-orders.js';
 
 export interface Migration {
   version: number;
@@ -15,6 +16,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'event-log', sql: m001 },
   { version: 2, name: 'containment', sql: m002 },
+  { version: 3, name: 'access-orders', sql: m003 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
