@@ -9,6 +9,7 @@ import { runCommand } from './cli/run.js';
 import { checkConfigCommand } from './cli/check-config.js';
 import { hashPasswordCommand } from './cli/hash-password.js';
 import { auditCommand } from './cli/audit.js';
+import { accessCommand } from './cli/access.js';
 import { simulateCommand, SIMULATE_USAGE } from './cli/simulate.js';
 
 const USAGE = `holdgate ${VERSION} — quality-hold edge gateway
@@ -18,6 +19,9 @@ Usage:
   holdgate check-config [FILE] [--overlay FILE]... [--set key=value]...
   ${SIMULATE_USAGE}
   holdgate audit verify [--config FILE] [--store PATH]
+  holdgate users add USERNAME --name NAME --roles R1,R2 [--plants P] [--families F] [--password-stdin] [--badge B --pin-stdin]
+  holdgate tokens create --name NAME (--roles R1,R2 | --user USERNAME) [--plants P] [--families F] [--expires ISO]
+  holdgate tokens revoke ID
   holdgate hash-password < password.txt   (prints a scrypt hash for mqtt.devices)
   holdgate --version
 
@@ -37,6 +41,7 @@ if (!/max-semi-space-size/.test(`${process.execArgv.join(' ')} ${process.env.NOD
 async function main(argv: string[]): Promise<number> {
   // simulate has its own options.
   if (argv[0] === 'simulate') return simulateCommand(argv.slice(1));
+  if (argv[0] === 'users' || argv[0] === 'tokens') return accessCommand(argv[0], argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -65,7 +65,8 @@ export interface RecordScope {
   family?: string | null;
 }
 
-export type AccessDecision = { ok: true } | { ok: false; code: 'HG_FORBIDDEN' | 'HG_OUT_OF_SCOPE'; reason: string };
+export type AccessDecision =
+  { ok: true } | { ok: false; code: 'HG_FORBIDDEN' | 'HG_OUT_OF_SCOPE'; reason: string };
 
 export function authorize(p: Principal, permission: Permission, scope: RecordScope = {}): AccessDecision {
   if (!p.roles.some((r) => ROLE_PERMISSIONS[r].includes(permission)))
@@ -75,7 +76,11 @@ export function authorize(p: Principal, permission: Permission, scope: RecordSco
       reason: `${p.kind} ${p.id} (roles: ${p.roles.join(', ') || 'none'}) lacks ${permission}`,
     };
   if (scope.plant && p.plants.length > 0 && !p.plants.includes(scope.plant))
-    return { ok: false, code: 'HG_OUT_OF_SCOPE', reason: `plant ${scope.plant} is outside ${p.id}'s plants (${p.plants.join(', ')})` };
+    return {
+      ok: false,
+      code: 'HG_OUT_OF_SCOPE',
+      reason: `plant ${scope.plant} is outside ${p.id}'s plants (${p.plants.join(', ')})`,
+    };
   if (scope.family && p.families.length > 0 && !p.families.includes(scope.family))
     return {
       ok: false,

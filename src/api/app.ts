@@ -35,8 +35,16 @@ export interface AppDeps {
 const BODY_LIMIT = 16 * 1024 * 1024;
 
 function registerApi(app: FastifyInstance, deps: ApiDeps, version: string): void {
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
-  const guard = new Guard({ mode: deps.mode, access: deps.access, audit: deps.repos.audit, writer: deps.writer, now: deps.now });
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
+  const guard = new Guard({
+    mode: deps.mode,
+    access: deps.access,
+    audit: deps.repos.audit,
+    writer: deps.writer,
+    now: deps.now,
+  });
   const api = new Api(app, guard);
   api.route({
     method: 'GET',

@@ -18,7 +18,13 @@ export function actorOf(p: Principal): Actor {
   return { type: 'user', id: p.id };
 }
 
-export const DEMO_PRINCIPAL: Principal = { kind: 'anonymous', id: 'demo', roles: ['admin'], plants: [], families: [] };
+export const DEMO_PRINCIPAL: Principal = {
+  kind: 'anonymous',
+  id: 'demo',
+  roles: ['admin'],
+  plants: [],
+  families: [],
+};
 
 export class Guard {
   constructor(
@@ -40,13 +46,28 @@ export class Guard {
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     const p = token ? this.deps.access.principalForToken(token, this.deps.now().toISOString()) : undefined;
     if (!p) {
-      await this.refuse(req, { kind: 'anonymous', id: 'invalid-token', roles: [], plants: [], families: [] }, 'authenticate', 'HG_UNAUTHENTICATED', 'the token is unknown, revoked or expired');
-      throw new ApiError(401, 'HG_UNAUTHENTICATED', 'the bearer token is unknown, revoked or expired (create one with: holdgate tokens create)');
+      await this.refuse(
+        req,
+        { kind: 'anonymous', id: 'invalid-token', roles: [], plants: [], families: [] },
+        'authenticate',
+        'HG_UNAUTHENTICATED',
+        'the token is unknown, revoked or expired',
+      );
+      throw new ApiError(
+        401,
+        'HG_UNAUTHENTICATED',
+        'the bearer token is unknown, revoked or expired (create one with: holdgate tokens create)',
+      );
     }
     return p;
   }
 
-  async require(req: FastifyRequest, p: Principal, permission: Permission, scope?: RecordScope): Promise<void> {
+  async require(
+    req: FastifyRequest,
+    p: Principal,
+    permission: Permission,
+    scope?: RecordScope,
+  ): Promise<void> {
     if (p.kind === 'anonymous' && p.roles.length === 0) {
       await this.refuse(req, p, permission, 'HG_UNAUTHENTICATED', 'no credentials');
       throw new ApiError(401, 'HG_UNAUTHENTICATED', 'this needs an API token (Authorization: Bearer hgt_…)');
@@ -57,7 +78,13 @@ export class Guard {
     throw new ApiError(403, d.code, d.reason);
   }
 
-  private refuse(req: FastifyRequest, p: Principal, attempted: string, code: string, reason: string): Promise<unknown> {
+  private refuse(
+    req: FastifyRequest,
+    p: Principal,
+    attempted: string,
+    code: string,
+    reason: string,
+  ): Promise<unknown> {
     const at = this.deps.now().toISOString();
     return this.deps.writer.submit(() =>
       this.deps.audit.append({

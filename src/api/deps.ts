@@ -14,6 +14,6 @@ export interface ApiDeps {
   access: AccessRepo;
   interlocks: Interlocks;
   writer: GroupCommitWriter;
-  command<T>(fn: (r: Repos) => T): Promise<T>;
-  now(): Date;
+  command: <T>(fn: (r: Repos) => T) => Promise<T>;
+  now: () => Date;
 }

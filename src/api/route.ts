@@ -18,7 +18,7 @@ export interface RouteContext<P, Q, B> {
   req: FastifyRequest;
   reply: FastifyReply;
   /** Checks a permission against a record's plant/family; refuses (403, audited) by throwing. */
-  require(permission: Permission, scope?: RecordScope): Promise<void>;
+  require: (permission: Permission, scope?: RecordScope) => Promise<void>;
 }
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
@@ -36,7 +36,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   response?: z.ZodType;
   /** Content types the body may come in besides JSON (e.g. text/csv). */
   bodyTypes?: string[];
-  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<unknown> | unknown;
+  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => unknown;
 }
 
 export class ApiError extends Error {
@@ -74,18 +74,25 @@ export class Api {
     private readonly guard: Guard,
   ) {}
 
-  route<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown>(
-    spec: RouteSpec<P, Q, B>,
-  ): void {
+  route<
+    P extends z.ZodType = z.ZodUnknown,
+    Q extends z.ZodType = z.ZodUnknown,
+    B extends z.ZodType = z.ZodUnknown,
+  >(spec: RouteSpec<P, Q, B>): void {
     const path = spec.url.replace(/:([A-Za-z]+)/g, '{$1}');
-    this.operations.push({ method: spec.method.toLowerCase(), path, spec: spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType> });
+    this.operations.push({
+      method: spec.method.toLowerCase(),
+      path,
+      spec: spec,
+    });
     this.app.route({
       method: spec.method,
       url: spec.url,
       handler: async (req, reply) => {
         try {
           const principal = await this.guard.principal(req);
-          const require = async (permission: Permission, scope?: RecordScope) => this.guard.require(req, principal, permission, scope);
+          const require = async (permission: Permission, scope?: RecordScope) =>
+            this.guard.require(req, principal, permission, scope);
           if (spec.permission) await require(spec.permission);
           const issues: string[] = [];
           const parse = <T extends z.ZodType | undefined>(schema: T, value: unknown, where: string) => {
@@ -98,15 +105,25 @@ export class Api {
           const params = parse(spec.params, req.params, 'params');
           const query = parse(spec.query, req.query, 'query');
           const body = parse(spec.body, req.body ?? {}, 'body');
-          if (issues.length > 0) throw new ApiError(400, 'HG_VALIDATION', `the request is not valid (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
+          if (issues.length > 0)
+            throw new ApiError(
+              400,
+              'HG_VALIDATION',
+              `the request is not valid (${issues.length} problem${issues.length === 1 ? '' : 's'})`,
+              issues,
+            );
           const result = await spec.handler({ params, query, body, principal, req, reply, require } as never);
           if (reply.sent) return reply;
           return reply.code(spec.status ?? 200).send(result);
         } catch (err) {
           if (err instanceof ApiError)
-            return reply.code(err.status).send({ error: { code: err.code, message: err.message, issues: err.issues } });
+            return reply
+              .code(err.status)
+              .send({ error: { code: err.code, message: err.message, issues: err.issues } });
           if (err instanceof DomainError)
-            return reply.code(statusForDomain(err.code)).send({ error: { code: err.code, message: err.message, issues: [] } });
+            return reply
+              .code(statusForDomain(err.code))
+              .send({ error: { code: err.code, message: err.message, issues: [] } });
           throw err;
         }
       },
@@ -124,9 +141,17 @@ export class Api {
         ['query', s.query],
       ] as const) {
         if (!schema) continue;
-        const js = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+        const js = jsonSchema(schema, 'input') as {
+          properties?: Record<string, unknown>;
+          required?: string[];
+        };
         for (const [name, prop] of Object.entries(js.properties ?? {}))
-          parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: prop });
+          parameters.push({
+            name,
+            in: where,
+            required: where === 'path' || (js.required ?? []).includes(name),
+            schema: prop,
+          });
       }
       const content: Record<string, unknown> = {};
       if (s.body) {
@@ -145,13 +170,24 @@ export class Api {
         responses: {
           [String(s.status ?? 200)]: {
             description: 'success',
-            ...(s.response ? { content: { 'application/json': { schema: jsonSchema(s.response, 'output') } } } : {}),
+            ...(s.response
+              ? { content: { 'application/json': { schema: jsonSchema(s.response, 'output') } } }
+              : {}),
           },
-          '400': { description: 'invalid request: every problem names its field', content: { 'application/json': { schema: error } } },
+          '400': {
+            description: 'invalid request: every problem names its field',
+            content: { 'application/json': { schema: error } },
+          },
           ...(s.permission
             ? {
-                '401': { description: 'no or unknown credentials', content: { 'application/json': { schema: error } } },
-                '403': { description: 'role or scope does not allow it (audited)', content: { 'application/json': { schema: error } } },
+                '401': {
+                  description: 'no or unknown credentials',
+                  content: { 'application/json': { schema: error } },
+                },
+                '403': {
+                  description: 'role or scope does not allow it (audited)',
+                  content: { 'application/json': { schema: error } },
+                },
               }
             : {}),
         },
@@ -162,7 +198,13 @@ export class Api {
       info,
       paths,
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'hgt_<id>.<secret> from `holdgate tokens create`' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'hgt_<id>.<secret> from `holdgate tokens create`',
+          },
+        },
         schemas: {
           Error: {
             type: 'object',
@@ -171,7 +213,11 @@ export class Api {
               error: {
                 type: 'object',
                 required: ['code', 'message', 'issues'],
-                properties: { code: { type: 'string' }, message: { type: 'string' }, issues: { type: 'array', items: { type: 'string' } } },
+                properties: {
+                  code: { type: 'string' },
+                  message: { type: 'string' },
+                  issues: { type: 'array', items: { type: 'string' } },
+                },
               },
             },
           },

@@ -12,7 +12,9 @@ import type { ReceiptRecord } from '../store/orders-repo.js';
 
 export class ImportRejected extends Error {
   constructor(readonly problems: string[]) {
-    super(`the import was rejected: ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was changed`);
+    super(
+      `the import was rejected: ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was changed`,
+    );
   }
 }
 
@@ -25,7 +27,12 @@ interface SourceRow {
 export function csvRows(kind: ImportKind, text: string): SourceRow[] {
   let records: Record<string, string>[];
   try {
-    records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+    records = parseCsv<Record<string, string>>(text, {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    });
   } catch (err) {
     throw new ImportRejected([`csv: ${(err as Error).message}`]);
   }
@@ -50,19 +57,23 @@ export function csvRows(kind: ImportKind, text: string): SourceRow[] {
 
 export function jsonRows(body: unknown): SourceRow[] {
   const list = Array.isArray(body) ? body : (body as { rows?: unknown } | null)?.rows;
-  if (!Array.isArray(list)) throw new ImportRejected(['(root): send a JSON list of rows, or { "rows": [...] }']);
+  if (!Array.isArray(list))
+    throw new ImportRejected(['(root): send a JSON list of rows, or { "rows": [...] }']);
   return list.map((v, i) => ({ label: `[${i}]`, value: (v ?? {}) as Record<string, unknown> }));
 }
 
 /** Shape checks for every row; returns parsed rows or throws with every problem. */
-export function validateRows(kind: ImportKind, rows: SourceRow[]): { label: string; row: Record<string, unknown> }[] {
+export function validateRows(
+  kind: ImportKind,
+  rows: SourceRow[],
+): { label: string; row: Record<string, unknown> }[] {
   const schema = IMPORT_KINDS[kind];
   const problems: string[] = [];
   const out: { label: string; row: Record<string, unknown> }[] = [];
   if (rows.length === 0) throw new ImportRejected(['(file): no rows']);
   for (const r of rows) {
     const parsed = schema.safeParse(r.value);
-    if (parsed.success) out.push({ label: r.label, row: parsed.data as Record<string, unknown> });
+    if (parsed.success) out.push({ label: r.label, row: parsed.data });
     else problems.push(...formatIssues(parsed.error.issues).map((l) => `${r.label}: ${l}`));
   }
   if (problems.length > 0) throw new ImportRejected(problems);
@@ -70,60 +81,108 @@ export function validateRows(kind: ImportKind, rows: SourceRow[]): { label: stri
 }
 
 /** Applies validated rows inside a group-commit job; reference problems abort the whole file. */
-export function applyImport(r: Repos, kind: ImportKind, rows: { label: string; row: Record<string, unknown> }[], actor: Actor, at: string): number {
+export function applyImport(
+  r: Repos,
+  kind: ImportKind,
+  rows: { label: string; row: Record<string, unknown> }[],
+  actor: Actor,
+  at: string,
+): number {
   const problems: string[] = [];
   const itemKnown = (part: string) => r.material.item(part) !== undefined;
   const lotKnown = (lot: string) => r.material.lot(lot) !== undefined;
   for (const { label, row } of rows) {
-    const x = row as never as Record<string, string | number | boolean | undefined | Record<string, unknown>[]>;
+    // Rows were parsed by their kind's schema; these are the fields the checks read.
+    const x = row as {
+      item?: string;
+      lot_id?: string;
+      work_order?: string;
+      line?: string;
+      supplier?: string;
+      supplier_lot?: string;
+      quantity?: number;
+      received_at?: string;
+      allocations?: { lot_id?: string; serial?: string }[];
+      components?: { component_lot: string }[];
+    };
     switch (kind) {
       case 'items':
         r.material.upsertItem(row as never);
         break;
       case 'lots':
-        if (!itemKnown(x.item as string)) problems.push(`${label}: item: ${String(x.item)} is not a known item (import items first)`);
+        if (!itemKnown(x.item!))
+          problems.push(`${label}: item: ${x.item} is not a known item (import items first)`);
         else r.material.upsertLot(row as never);
         break;
       case 'serials':
-        if (x.item && !itemKnown(x.item as string)) problems.push(`${label}: item: ${String(x.item)} is not a known item`);
-        else if (x.lot_id && !lotKnown(x.lot_id as string)) problems.push(`${label}: lot_id: ${String(x.lot_id)} is not a known lot (import lots first)`);
+        if (x.item && !itemKnown(x.item)) problems.push(`${label}: item: ${x.item} is not a known item`);
+        else if (x.lot_id && !lotKnown(x.lot_id))
+          problems.push(`${label}: lot_id: ${x.lot_id} is not a known lot (import lots first)`);
         else r.material.upsertUnit(row as never, at);
         break;
       case 'locations':
         r.material.upsertLocation(row as never);
         break;
       case 'customer-orders': {
-        const allocs = x.allocations as { lot_id?: string; serial?: string }[];
+        const allocs = x.allocations ?? [];
         const bad = allocs.flatMap((a, i) => [
-          ...(a.lot_id && !lotKnown(a.lot_id) ? [`${label}: allocations[${i}].lot_id: ${a.lot_id} is not a known lot`] : []),
-          ...(a.serial && !r.material.unit(a.serial) ? [`${label}: allocations[${i}].serial: ${a.serial} is not a known serial`] : []),
+          ...(a.lot_id && !lotKnown(a.lot_id)
+            ? [`${label}: allocations[${i}].lot_id: ${a.lot_id} is not a known lot`]
+            : []),
+          ...(a.serial && !r.material.unit(a.serial)
+            ? [`${label}: allocations[${i}].serial: ${a.serial} is not a known serial`]
+            : []),
         ]);
         if (bad.length) problems.push(...bad);
         else r.orders.upsertOrderLine(row as never);
         break;
       }
       case 'work-orders': {
-        const comps = x.components as { component_lot: string }[];
-        const bad = comps.filter((c) => !lotKnown(c.component_lot)).map((c) => `${label}: components: ${c.component_lot} is not a known lot`);
-        if (!itemKnown(x.item as string)) bad.push(`${label}: item: ${String(x.item)} is not a known item`);
+        const comps = x.components ?? [];
+        const bad = comps
+          .filter((c) => !lotKnown(c.component_lot))
+          .map((c) => `${label}: components: ${c.component_lot} is not a known lot`);
+        if (!itemKnown(x.item!)) bad.push(`${label}: item: ${x.item} is not a known item`);
         if (bad.length) problems.push(...bad);
         else {
           r.orders.upsertWorkOrder(row as never);
           // The material context maps the work order to its output lot for incoming events.
-          r.material.upsertWorkOrder(x.work_order as string, x.item as string, (x.lot_id as string) ?? null, (x.line as string) ?? null);
+          r.material.upsertWorkOrder(
+            x.work_order as string,
+            x.item as string,
+            (x.lot_id as string) ?? null,
+            (x.line as string) ?? null,
+          );
         }
         break;
       }
       case 'supplier-receipts':
-        if (!itemKnown(x.item as string)) problems.push(`${label}: item: ${String(x.item)} is not a known item`);
+        if (!itemKnown(x.item!)) problems.push(`${label}: item: ${x.item} is not a known item`);
         else {
-          r.orders.upsertReceipt({ ...(row as unknown as ReceiptRecord), received_at: new Date(x.received_at as string).toISOString() });
-          r.material.upsertLot({ lot_id: x.lot_id as string, item: x.item as string, quantity: x.quantity as number, supplier: x.supplier as string, supplier_lot: (x.supplier_lot as string) ?? null });
+          r.orders.upsertReceipt({
+            ...(row as unknown as ReceiptRecord),
+            received_at: new Date(x.received_at as string).toISOString(),
+          });
+          r.material.upsertLot({
+            lot_id: x.lot_id as string,
+            item: x.item,
+            quantity: x.quantity,
+            supplier: x.supplier,
+            supplier_lot: x.supplier_lot ?? null,
+          });
         }
         break;
     }
   }
   if (problems.length > 0) throw new ImportRejected(problems);
-  r.audit.append({ at, actor, source: 'api', action: 'IMPORT', entityType: 'import', entityId: kind, after: { rows: rows.length } });
+  r.audit.append({
+    at,
+    actor,
+    source: 'api',
+    action: 'IMPORT',
+    entityType: 'import',
+    entityId: kind,
+    after: { rows: rows.length },
+  });
   return rows.length;
 }

@@ -16,8 +16,13 @@ export function gtinValid(gtin: string): boolean {
 
 const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
 const text = z.preprocess(blank, z.string().trim().min(1).optional());
-const req = (what: string) => z.preprocess(blank, z.string(`${what} is required`).trim().min(1, `${what} is required`));
-const num = (what: string) => z.preprocess(blank, z.coerce.number(`${what} must be a number`).refine(Number.isFinite, `${what} must be a number`));
+const req = (what: string) =>
+  z.preprocess(blank, z.string(`${what} is required`).trim().min(1, `${what} is required`));
+const num = (what: string) =>
+  z.preprocess(
+    blank,
+    z.coerce.number(`${what} must be a number`).refine(Number.isFinite, `${what} must be a number`),
+  );
 const positive = (what: string) => num(what).refine((n) => n > 0, `${what} must be more than 0`);
 const date = z.preprocess(
   blank,
@@ -26,14 +31,31 @@ const date = z.preprocess(
     .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date (YYYY-MM-DD) or an ISO 8601 time')
     .optional(),
 );
-const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v), z.boolean().default(false));
+const bool = z.preprocess(
+  (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v),
+  z.boolean().default(false),
+);
 
 export const itemRow = z.object({
   part_number: req('part_number'),
-  gtin: z.preprocess(blank, z.string().refine(gtinValid, 'is not a valid GTIN (8, 12, 13 or 14 digits with a correct check digit)').optional()),
+  gtin: z.preprocess(
+    blank,
+    z
+      .string()
+      .refine(gtinValid, 'is not a valid GTIN (8, 12, 13 or 14 digits with a correct check digit)')
+      .optional(),
+  ),
   family: text,
-  tracking_mode: z.preprocess(blank, z.enum(['NONE', 'LOT', 'SERIAL', 'LOT_AND_SERIAL'], 'must be NONE, LOT, SERIAL or LOT_AND_SERIAL').default('SERIAL')),
-  unit_cost: z.preprocess(blank, z.coerce.number('must be a number').min(0, 'must not be negative').default(0)),
+  tracking_mode: z.preprocess(
+    blank,
+    z
+      .enum(['NONE', 'LOT', 'SERIAL', 'LOT_AND_SERIAL'], 'must be NONE, LOT, SERIAL or LOT_AND_SERIAL')
+      .default('SERIAL'),
+  ),
+  unit_cost: z.preprocess(
+    blank,
+    z.coerce.number('must be a number').min(0, 'must not be negative').default(0),
+  ),
   uom: z.preprocess(blank, z.string().default('EA')),
   description: text,
 });
@@ -55,7 +77,12 @@ export const serialRow = z.object({
   item: text,
   lot_id: text,
   location: text,
-  lifecycle: z.preprocess(blank, z.enum(['ACTIVE', 'CONSUMED', 'SHIPPED', 'SCRAPPED'], 'must be ACTIVE, CONSUMED, SHIPPED or SCRAPPED').default('ACTIVE')),
+  lifecycle: z.preprocess(
+    blank,
+    z
+      .enum(['ACTIVE', 'CONSUMED', 'SHIPPED', 'SCRAPPED'], 'must be ACTIVE, CONSUMED, SHIPPED or SCRAPPED')
+      .default('ACTIVE'),
+  ),
 });
 
 export const locationRow = z.object({
@@ -69,11 +96,17 @@ export const locationRow = z.object({
 
 const allocation = z
   .object({ lot_id: text, serial: text, quantity: positive('allocation quantity') })
-  .refine((a) => a.lot_id !== undefined || a.serial !== undefined, 'an allocation names a lot_id or a serial');
+  .refine(
+    (a) => a.lot_id !== undefined || a.serial !== undefined,
+    'an allocation names a lot_id or a serial',
+  );
 
 export const orderLineRow = z.object({
   order_id: req('order_id'),
-  line_no: z.preprocess(blank, z.coerce.number('line_no must be a whole number').int('line_no must be a whole number').positive()),
+  line_no: z.preprocess(
+    blank,
+    z.coerce.number('line_no must be a whole number').int('line_no must be a whole number').positive(),
+  ),
   customer: req('customer'),
   item: req('item'),
   quantity: positive('quantity'),
@@ -89,8 +122,13 @@ export const workOrderRow = z.object({
   line: text,
   quantity: z.preprocess(blank, z.coerce.number().positive().optional()),
   scheduled_start: date,
-  status: z.preprocess(blank, z.enum(['PLANNED', 'RELEASED', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED']).default('PLANNED')),
-  components: z.array(z.object({ component_lot: req('component_lot'), quantity: positive('component quantity') })).default([]),
+  status: z.preprocess(
+    blank,
+    z.enum(['PLANNED', 'RELEASED', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED']).default('PLANNED'),
+  ),
+  components: z
+    .array(z.object({ component_lot: req('component_lot'), quantity: positive('component quantity') }))
+    .default([]),
 });
 
 export const receiptRow = z.object({
@@ -100,7 +138,12 @@ export const receiptRow = z.object({
   lot_id: req('lot_id'),
   supplier_lot: text,
   quantity: positive('quantity'),
-  received_at: z.preprocess(blank, z.string('received_at is required').refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date or ISO time')),
+  received_at: z.preprocess(
+    blank,
+    z
+      .string('received_at is required')
+      .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date or ISO time'),
+  ),
 });
 
 export const IMPORT_KINDS = {
@@ -115,7 +158,9 @@ export const IMPORT_KINDS = {
 export type ImportKind = keyof typeof IMPORT_KINDS;
 
 /** CSV columns of the child rows, folded into the parent's list. */
-export const CSV_CHILDREN: Partial<Record<ImportKind, { key: string[]; list: string; columns: Record<string, string> }>> = {
+export const CSV_CHILDREN: Partial<
+  Record<ImportKind, { key: string[]; list: string; columns: Record<string, string> }>
+> = {
   'customer-orders': {
     key: ['order_id', 'line_no'],
     list: 'allocations',

@@ -49,11 +49,13 @@ export class AccessRepo {
   constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      insertUser: p(`INSERT INTO users (username, display_name, password_hash, badge, pin_hash, roles, plants, families, created_at)
+      insertUser:
+        p(`INSERT INTO users (username, display_name, password_hash, badge, pin_hash, roles, plants, families, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       user: p('SELECT * FROM users WHERE username = ?'),
       byBadge: p('SELECT * FROM users WHERE badge = ?'),
-      insertToken: p(`INSERT INTO api_tokens (id, name, secret_hash, username, roles, plants, families, created_at, expires_at)
+      insertToken:
+        p(`INSERT INTO api_tokens (id, name, secret_hash, username, roles, plants, families, created_at, expires_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       token: p('SELECT * FROM api_tokens WHERE id = ?'),
       revoke: p('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
@@ -109,7 +111,16 @@ export class AccessRepo {
     const m = TOKEN.exec(token);
     if (!m) return undefined;
     const row = this.s.token!.get(m[1]) as
-      | { id: string; secret_hash: string; username: string | null; roles: string; plants: string; families: string; expires_at: string | null; revoked_at: string | null }
+      | {
+          id: string;
+          secret_hash: string;
+          username: string | null;
+          roles: string;
+          plants: string;
+          families: string;
+          expires_at: string | null;
+          revoked_at: string | null;
+        }
       | undefined;
     if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
     const want = Buffer.from(row.secret_hash, 'hex');

@@ -75,11 +75,13 @@ export class GroupCommitWriter {
     });
     this.runBatch = (jobs, outcomes, errors) => {
       try {
-        fast(jobs, outcomes);
+        // IMMEDIATE: take the write lock up front, so a CLI command writing to the same
+        // store (users add, tokens create) makes this wait instead of failing mid-batch.
+        fast.immediate(jobs, outcomes);
       } catch (err) {
         // A failure of COMMIT itself is not a job's fault: retrying would fail the same way.
         if (!opts.db.inTransaction && isCommitFailure(err)) throw err;
-        isolated(jobs, outcomes, errors);
+        isolated.immediate(jobs, outcomes, errors);
       }
     };
   }

@@ -63,52 +63,91 @@ export class OrdersRepo {
   constructor(private readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      upsertOrderLine: p(`INSERT INTO customer_order_lines (order_id, line_no, customer, item, quantity, promised_date, status)
+      upsertOrderLine:
+        p(`INSERT INTO customer_order_lines (order_id, line_no, customer, item, quantity, promised_date, status)
         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, line_no) DO UPDATE SET customer = excluded.customer, item = excluded.item,
         quantity = excluded.quantity, promised_date = excluded.promised_date, status = excluded.status`),
-      clearAllocations: p('DELETE FROM order_allocations WHERE order_id = ? AND line_no = ? AND flagged_hold IS NULL'),
-      insertAllocation: p(`INSERT INTO order_allocations (order_id, line_no, lot_id, serial, quantity) VALUES (?, ?, ?, ?, ?)
+      clearAllocations: p(
+        'DELETE FROM order_allocations WHERE order_id = ? AND line_no = ? AND flagged_hold IS NULL',
+      ),
+      insertAllocation:
+        p(`INSERT INTO order_allocations (order_id, line_no, lot_id, serial, quantity) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (order_id, line_no, lot_id, serial) DO UPDATE SET quantity = excluded.quantity`),
-      upsertWorkOrder: p(`INSERT INTO work_orders (work_order, item, lot_id, line, quantity, scheduled_start, status) VALUES (?, ?, ?, ?, ?, ?, ?)
+      upsertWorkOrder:
+        p(`INSERT INTO work_orders (work_order, item, lot_id, line, quantity, scheduled_start, status) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (work_order) DO UPDATE SET item = excluded.item, lot_id = excluded.lot_id, line = excluded.line,
         quantity = excluded.quantity, scheduled_start = excluded.scheduled_start, status = excluded.status`),
-      upsertComponent: p(`INSERT INTO work_order_components (work_order, component_lot, quantity) VALUES (?, ?, ?)
+      upsertComponent:
+        p(`INSERT INTO work_order_components (work_order, component_lot, quantity) VALUES (?, ?, ?)
         ON CONFLICT (work_order, component_lot) DO UPDATE SET quantity = excluded.quantity`),
-      upsertReceipt: p(`INSERT INTO supplier_receipts (receipt_id, supplier, item, lot_id, supplier_lot, quantity, received_at)
+      upsertReceipt:
+        p(`INSERT INTO supplier_receipts (receipt_id, supplier, item, lot_id, supplier_lot, quantity, received_at)
         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (receipt_id) DO UPDATE SET supplier = excluded.supplier, item = excluded.item,
         lot_id = excluded.lot_id, supplier_lot = excluded.supplier_lot, quantity = excluded.quantity, received_at = excluded.received_at`),
-      allocByLot: p(`SELECT a.id, a.order_id, a.line_no, a.quantity, o.customer, o.item, o.promised_date FROM order_allocations a
+      allocByLot:
+        p(`SELECT a.id, a.order_id, a.line_no, a.quantity, o.customer, o.item, o.promised_date FROM order_allocations a
         JOIN customer_order_lines o ON o.order_id = a.order_id AND o.line_no = a.line_no
         WHERE a.lot_id = ? AND a.serial IS NULL AND o.status = 'OPEN'`),
-      allocBySerial: p(`SELECT a.id, a.order_id, a.line_no, a.quantity, o.customer, o.item, o.promised_date FROM order_allocations a
+      allocBySerial:
+        p(`SELECT a.id, a.order_id, a.line_no, a.quantity, o.customer, o.item, o.promised_date FROM order_allocations a
         JOIN customer_order_lines o ON o.order_id = a.order_id AND o.line_no = a.line_no
         WHERE a.serial = ? AND o.status = 'OPEN'`),
-      allocBySerialsOfLot: p(`SELECT a.id, a.order_id, a.line_no, a.quantity, o.customer, o.item, o.promised_date FROM order_allocations a
+      allocBySerialsOfLot:
+        p(`SELECT a.id, a.order_id, a.line_no, a.quantity, o.customer, o.item, o.promised_date FROM order_allocations a
         JOIN customer_order_lines o ON o.order_id = a.order_id AND o.line_no = a.line_no
         JOIN units u ON u.serial = a.serial WHERE u.lot_id = ? AND o.status = 'OPEN'`),
       flag: p('UPDATE order_allocations SET flagged_hold = ? WHERE id = ?'),
-      workOrdersOfLot: p(`SELECT w.work_order, w.item, w.scheduled_start, c.quantity FROM work_order_components c
+      workOrdersOfLot:
+        p(`SELECT w.work_order, w.item, w.scheduled_start, c.quantity FROM work_order_components c
         JOIN work_orders w ON w.work_order = c.work_order WHERE c.component_lot = ? AND w.status IN ('PLANNED', 'RELEASED', 'IN_PROGRESS')`),
-      receiptsOfLot: p('SELECT receipt_id, supplier, item, quantity, received_at FROM supplier_receipts WHERE lot_id = ?'),
-      insertImpact: p(`INSERT INTO order_impacts (hold_id, line_id, kind, ref, party, item, quantity, due, detected_at)
+      receiptsOfLot: p(
+        'SELECT receipt_id, supplier, item, quantity, received_at FROM supplier_receipts WHERE lot_id = ?',
+      ),
+      insertImpact:
+        p(`INSERT INTO order_impacts (hold_id, line_id, kind, ref, party, item, quantity, due, detected_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       impactsOfHold: p(`SELECT ${impactColumns('')} FROM order_impacts WHERE hold_id = ? ORDER BY id`),
     };
   }
 
   upsertOrderLine(o: OrderLineRecord): void {
-    this.s.upsertOrderLine!.run(o.order_id, o.line_no, o.customer, o.item, o.quantity, o.promised_date ?? null, o.status ?? 'OPEN');
+    this.s.upsertOrderLine!.run(
+      o.order_id,
+      o.line_no,
+      o.customer,
+      o.item,
+      o.quantity,
+      o.promised_date ?? null,
+      o.status ?? 'OPEN',
+    );
     this.s.clearAllocations!.run(o.order_id, o.line_no);
-    for (const a of o.allocations) this.s.insertAllocation!.run(o.order_id, o.line_no, a.lot_id ?? null, a.serial ?? null, a.quantity);
+    for (const a of o.allocations)
+      this.s.insertAllocation!.run(o.order_id, o.line_no, a.lot_id ?? null, a.serial ?? null, a.quantity);
   }
 
   upsertWorkOrder(w: WorkOrderRecord): void {
-    this.s.upsertWorkOrder!.run(w.work_order, w.item, w.lot_id ?? null, w.line ?? null, w.quantity ?? null, w.scheduled_start ?? null, w.status ?? 'PLANNED');
+    this.s.upsertWorkOrder!.run(
+      w.work_order,
+      w.item,
+      w.lot_id ?? null,
+      w.line ?? null,
+      w.quantity ?? null,
+      w.scheduled_start ?? null,
+      w.status ?? 'PLANNED',
+    );
     for (const c of w.components) this.s.upsertComponent!.run(w.work_order, c.component_lot, c.quantity);
   }
 
   upsertReceipt(r: ReceiptRecord): void {
-    this.s.upsertReceipt!.run(r.receipt_id, r.supplier, r.item, r.lot_id, r.supplier_lot ?? null, r.quantity, r.received_at);
+    this.s.upsertReceipt!.run(
+      r.receipt_id,
+      r.supplier,
+      r.item,
+      r.lot_id,
+      r.supplier_lot ?? null,
+      r.quantity,
+      r.received_at,
+    );
   }
 
   /**
@@ -117,13 +156,26 @@ export class OrdersRepo {
    * consume the lot, and supplier receipts behind it (supplier claim candidates).
    */
   recordImpacts(holdId: string, lineId: number, line: LineSpec, at: string): number {
-    type Alloc = { id: number; order_id: string; line_no: number; quantity: number; customer: string; item: string; promised_date: string | null };
+    type Alloc = {
+      id: number;
+      order_id: string;
+      line_no: number;
+      quantity: number;
+      customer: string;
+      item: string;
+      promised_date: string | null;
+    };
     const allocs = new Map<number, Alloc>();
     const add = (rows: unknown[]) => rows.forEach((a) => allocs.set((a as Alloc).id, a as Alloc));
     if (line.serials) {
       for (const s of line.serials) add(this.s.allocBySerial!.all(s));
       // A lot allocation is at risk for as much of it as is held.
-      if (line.lotId) add(this.s.allocByLot!.all(line.lotId).map((a) => ({ ...(a as Alloc), quantity: Math.min((a as Alloc).quantity, line.quantity) })));
+      if (line.lotId)
+        add(
+          this.s
+            .allocByLot!.all(line.lotId)
+            .map((a) => ({ ...(a as Alloc), quantity: Math.min((a as Alloc).quantity, line.quantity) })),
+        );
     } else if (line.lotId) {
       add(this.s.allocByLot!.all(line.lotId));
       add(this.s.allocBySerialsOfLot!.all(line.lotId));
@@ -131,16 +183,57 @@ export class OrdersRepo {
     let n = 0;
     for (const a of allocs.values()) {
       this.s.flag!.run(holdId, a.id);
-      this.s.insertImpact!.run(holdId, lineId, 'CUSTOMER_ORDER', `${a.order_id}/${a.line_no}`, a.customer, a.item, a.quantity, a.promised_date, at);
+      this.s.insertImpact!.run(
+        holdId,
+        lineId,
+        'CUSTOMER_ORDER',
+        `${a.order_id}/${a.line_no}`,
+        a.customer,
+        a.item,
+        a.quantity,
+        a.promised_date,
+        at,
+      );
       n++;
     }
     if (line.lotId) {
-      for (const w of this.s.workOrdersOfLot!.all(line.lotId) as { work_order: string; item: string; scheduled_start: string | null; quantity: number }[]) {
-        this.s.insertImpact!.run(holdId, lineId, 'WORK_ORDER', w.work_order, null, w.item, w.quantity, w.scheduled_start, at);
+      for (const w of this.s.workOrdersOfLot!.all(line.lotId) as {
+        work_order: string;
+        item: string;
+        scheduled_start: string | null;
+        quantity: number;
+      }[]) {
+        this.s.insertImpact!.run(
+          holdId,
+          lineId,
+          'WORK_ORDER',
+          w.work_order,
+          null,
+          w.item,
+          w.quantity,
+          w.scheduled_start,
+          at,
+        );
         n++;
       }
-      for (const r of this.s.receiptsOfLot!.all(line.lotId) as { receipt_id: string; supplier: string; item: string; quantity: number; received_at: string }[]) {
-        this.s.insertImpact!.run(holdId, lineId, 'SUPPLIER_RECEIPT', r.receipt_id, r.supplier, r.item, r.quantity, r.received_at, at);
+      for (const r of this.s.receiptsOfLot!.all(line.lotId) as {
+        receipt_id: string;
+        supplier: string;
+        item: string;
+        quantity: number;
+        received_at: string;
+      }[]) {
+        this.s.insertImpact!.run(
+          holdId,
+          lineId,
+          'SUPPLIER_RECEIPT',
+          r.receipt_id,
+          r.supplier,
+          r.item,
+          r.quantity,
+          r.received_at,
+          at,
+        );
         n++;
       }
     }
@@ -152,7 +245,11 @@ export class OrdersRepo {
   }
 
   /** Open impacts across holds, e.g. "which customer orders are at risk?". */
-  openImpacts(filter: { kind?: Impact['kind']; activeOnly?: boolean; limit?: number }): (Impact & { holdState: string; holdType: string })[] {
+  openImpacts(filter: {
+    kind?: Impact['kind'];
+    activeOnly?: boolean;
+    limit?: number;
+  }): (Impact & { holdState: string; holdType: string })[] {
     const where = ['i.resolved_at IS NULL'];
     const args: unknown[] = [];
     if (filter.kind) {

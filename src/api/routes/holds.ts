@@ -11,7 +11,9 @@ import { authorize } from '../../access/roles.js';
 import type { HoldRow } from '../../store/holds-repo.js';
 
 const holdId = z.object({ id: z.string().regex(/^H-\d{6,}$/, 'must be a hold id such as H-000042') });
-const lineId = z.object({ id: z.coerce.number().int().positive('must be a hold line id (a positive number)') });
+const lineId = z.object({
+  id: z.coerce.number().int().positive('must be a hold line id (a positive number)'),
+});
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time');
 
 export const manualHoldBody = z.strictObject({
@@ -116,8 +118,14 @@ export function holdRoutes(api: Api, deps: ApiDeps): void {
     status: 201,
     handler: async ({ body, principal, require }) => {
       if (body.serials.length === 0 && body.lots.length === 0)
-        throw new ApiError(400, 'HG_VALIDATION', 'name the material to hold', ['body.serials: list at least one serial or lot']);
-      const item = body.serials[0] ? r.material.unit(body.serials[0])?.item : body.lots[0] ? r.material.lot(body.lots[0])?.item : null;
+        throw new ApiError(400, 'HG_VALIDATION', 'name the material to hold', [
+          'body.serials: list at least one serial or lot',
+        ]);
+      const item = body.serials[0]
+        ? r.material.unit(body.serials[0])?.item
+        : body.lots[0]
+          ? r.material.lot(body.lots[0])?.item
+          : null;
       const family = item ? (r.material.item(item)?.family ?? null) : null;
       const plant = body.plant ?? deps.plant;
       await require('hold.place', { plant, family });
@@ -128,7 +136,14 @@ export function holdRoutes(api: Api, deps: ApiDeps): void {
           severity: body.severity,
           reason: body.reason,
           scope: body.scope,
-          trigger: { serials: body.serials, lots: body.lots, at, line: body.line, station: body.station, machine: body.machine },
+          trigger: {
+            serials: body.serials,
+            lots: body.lots,
+            at,
+            line: body.line,
+            station: body.station,
+            machine: body.machine,
+          },
           plant,
           actor: actorOf(principal),
           source: 'api',
@@ -146,11 +161,15 @@ export function holdRoutes(api: Api, deps: ApiDeps): void {
     tag: 'holds',
     permission: 'hold.void',
     params: holdId,
-    body: z.strictObject({ reason: z.string().trim().min(3, 'say why the hold was wrong (at least 3 characters)') }),
+    body: z.strictObject({
+      reason: z.string().trim().min(3, 'say why the hold was wrong (at least 3 characters)'),
+    }),
     handler: async ({ params, body, principal, require }) => {
       const h = load(params.id);
       await require('hold.void', scopeOf(h));
-      await deps.command((repos) => voidHold(repos, h.id, body.reason, actorOf(principal), 'api', deps.now().toISOString()));
+      await deps.command((repos) =>
+        voidHold(repos, h.id, body.reason, actorOf(principal), 'api', deps.now().toISOString()),
+      );
       return { holdId: h.id, state: 'VOIDED' };
     },
   });
@@ -178,7 +197,15 @@ export function holdRoutes(api: Api, deps: ApiDeps): void {
       if (!line) throw new ApiError(404, 'HG_LINE_NOT_FOUND', `hold line ${params.id} does not exist`);
       await require('hold.split', scopeOf(load(line.hold_id)));
       const children = await deps.command((repos) =>
-        splitLine(repos, params.id, body.parts, actorOf(principal), 'api', deps.now().toISOString(), body.reason),
+        splitLine(
+          repos,
+          params.id,
+          body.parts,
+          actorOf(principal),
+          'api',
+          deps.now().toISOString(),
+          body.reason,
+        ),
       );
       return { lineId: params.id, children };
     },

@@ -14,7 +14,8 @@ export function importRoutes(api: Api, deps: ApiDeps): void {
   api.route({
     method: 'POST',
     url: '/api/v1/imports/:kind',
-    summary: 'Import items, lots, serials, locations, customer orders, work orders or supplier receipts (JSON list or CSV)',
+    summary:
+      'Import items, lots, serials, locations, customer orders, work orders or supplier receipts (JSON list or CSV)',
     tag: 'imports',
     permission: null,
     params: z.object({ kind: z.enum(KINDS, `must be one of ${KINDS.join(', ')}`) }),
@@ -29,7 +30,8 @@ export function importRoutes(api: Api, deps: ApiDeps): void {
         const applied = await deps.command((r) => applyImport(r, params.kind, rows, actorOf(principal), at));
         return { kind: params.kind, applied };
       } catch (err) {
-        if (err instanceof ImportRejected) throw new ApiError(422, 'HG_IMPORT_REJECTED', err.message, err.problems);
+        if (err instanceof ImportRejected)
+          throw new ApiError(422, 'HG_IMPORT_REJECTED', err.message, err.problems);
         throw err;
       }
     },

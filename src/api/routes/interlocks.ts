@@ -12,7 +12,10 @@ export const interlockQuestion = z
     lot: z.string().min(1).optional(),
     operation: z.enum(OPERATIONS, `must be one of ${OPERATIONS.join(', ')}`),
   })
-  .refine((q) => (q.serial === undefined) !== (q.lot === undefined), { message: 'name exactly one of serial or lot', path: ['serial'] });
+  .refine((q) => (q.serial === undefined) !== (q.lot === undefined), {
+    message: 'name exactly one of serial or lot',
+    path: ['serial'],
+  });
 
 export function requesterOf(p: Principal): string {
   return p.username ?? `${p.kind}:${p.id}`;
@@ -20,9 +23,15 @@ export function requesterOf(p: Principal): string {
 
 export function interlockRoutes(api: Api, deps: ApiDeps): void {
   const ask = (q: z.output<typeof interlockQuestion>, requester: string): InterlockAnswer => {
-    const answer = deps.interlocks.check(q.serial !== undefined ? { serial: q.serial } : { lot: q.lot! }, q.operation);
+    const answer = deps.interlocks.check(
+      q.serial !== undefined ? { serial: q.serial } : { lot: q.lot! },
+      q.operation,
+    );
     // Recorded after the answer, through the group commit; a failure to record does not change it.
-    if (!answer.allowed) void deps.interlocks.recordRefusal(deps.writer, answer, requester, deps.now().toISOString()).catch(() => undefined);
+    if (!answer.allowed)
+      void deps.interlocks
+        .recordRefusal(deps.writer, answer, requester, deps.now().toISOString())
+        .catch(() => undefined);
     return answer;
   };
 
@@ -35,8 +44,12 @@ export function interlockRoutes(api: Api, deps: ApiDeps): void {
     params: z.object({ operation: z.enum(OPERATIONS, `must be one of ${OPERATIONS.join(', ')}`) }),
     query: z
       .object({ serial: z.string().min(1).optional(), lot: z.string().min(1).optional() })
-      .refine((q) => (q.serial === undefined) !== (q.lot === undefined), { message: 'name exactly one of serial or lot', path: ['serial'] }),
-    handler: ({ params, query, principal }) => ask({ ...query, operation: params.operation }, requesterOf(principal)),
+      .refine((q) => (q.serial === undefined) !== (q.lot === undefined), {
+        message: 'name exactly one of serial or lot',
+        path: ['serial'],
+      }),
+    handler: ({ params, query, principal }) =>
+      ask({ ...query, operation: params.operation }, requesterOf(principal)),
   });
 
   api.route({

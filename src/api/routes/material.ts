@@ -16,8 +16,15 @@ export function materialRoutes(api: Api, deps: ApiDeps): void {
     handler: ({ params }) => {
       const unit = r.material.unit(params.serial);
       const holds = r.holds.coveringSerial(params.serial, unit?.lotId ?? null);
-      if (!unit && holds.length === 0) throw new ApiError(404, 'HG_SERIAL_NOT_FOUND', `serial ${params.serial} is not known`);
-      return { serial: params.serial, item: unit?.item ?? null, lotId: unit?.lotId ?? null, history: r.material.history(params.serial), activeHolds: holds };
+      if (!unit && holds.length === 0)
+        throw new ApiError(404, 'HG_SERIAL_NOT_FOUND', `serial ${params.serial} is not known`);
+      return {
+        serial: params.serial,
+        item: unit?.item ?? null,
+        lotId: unit?.lotId ?? null,
+        history: r.material.history(params.serial),
+        activeHolds: holds,
+      };
     },
   });
   api.route({
@@ -30,8 +37,13 @@ export function materialRoutes(api: Api, deps: ApiDeps): void {
     handler: ({ params }) => {
       const lot = r.material.lot(params.lot);
       const holds = r.holds.coveringLot(params.lot);
-      if (!lot && holds.length === 0) throw new ApiError(404, 'HG_LOT_NOT_FOUND', `lot ${params.lot} is not known`);
-      return { ...(lot ?? { lotId: params.lot }), units: r.material.unitCount(params.lot), activeHolds: holds };
+      if (!lot && holds.length === 0)
+        throw new ApiError(404, 'HG_LOT_NOT_FOUND', `lot ${params.lot} is not known`);
+      return {
+        ...(lot ?? { lotId: params.lot }),
+        units: r.material.unitCount(params.lot),
+        activeHolds: holds,
+      };
     },
   });
 }
