@@ -14,6 +14,7 @@ import type { DeviceProfiles } from './profiles/device-profiles.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { EmbeddedBroker } from './ingest/mqtt/broker.js';
 import { PlantBrokerClient } from './ingest/mqtt/plant-client.js';
+import { InterlockTopic } from './ingest/mqtt/interlock-topic.js';
 import { resolveSecret } from './config/secrets.js';
 import { buildApp } from './api/app.js';
 import { VERSION } from './version.js';
@@ -224,6 +225,7 @@ export class Gateway {
           devices: config.mqtt.devices,
         },
         pipeline: this.pipelineRef,
+        interlocks: new InterlockTopic(this.interlocksRef, this.writer),
         log: log.child({ component: 'mqtt' }),
         metrics: this.metrics,
       });

@@ -5,17 +5,7 @@ import type { ApiDeps } from '../deps.js';
 import { OPERATIONS } from '../../holds/types.js';
 import type { InterlockAnswer } from '../../holds/interlock.js';
 import type { Principal } from '../../access/roles.js';
-
-export const interlockQuestion = z
-  .strictObject({
-    serial: z.string().min(1).optional(),
-    lot: z.string().min(1).optional(),
-    operation: z.enum(OPERATIONS, `must be one of ${OPERATIONS.join(', ')}`),
-  })
-  .refine((q) => (q.serial === undefined) !== (q.lot === undefined), {
-    message: 'name exactly one of serial or lot',
-    path: ['serial'],
-  });
+import { interlockQuestion } from '../../containment/interlock-request.js';
 
 export function requesterOf(p: Principal): string {
   return p.username ?? `${p.kind}:${p.id}`;

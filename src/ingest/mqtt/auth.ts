@@ -83,6 +83,11 @@ export class BrokerAuth {
     return id?.kind === 'device' ? id.account.id : client.id;
   }
 
+  /** Authenticated with device credentials (not an anonymous demo client). */
+  isDevice(client: Client): boolean {
+    return this.identities.get(client)?.kind === 'device';
+  }
+
   mayPublish(client: Client, topic: string): boolean {
     const id = this.identities.get(client);
     if (!id) return false;

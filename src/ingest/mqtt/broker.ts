@@ -15,6 +15,7 @@ import type { Metrics } from '../../metrics.js';
 import type { IngestPipeline } from '../pipeline.js';
 import { BurstLogger } from '../burst-log.js';
 import { BrokerAuth, type DeviceSpec } from './auth.js';
+import { InterlockTopic, REQUEST_PREFIX } from './interlock-topic.js';
 
 export interface BrokerOptions {
   host: string;
@@ -30,6 +31,8 @@ export interface BrokerOptions {
 export interface BrokerDeps {
   options: BrokerOptions;
   pipeline: IngestPipeline;
+  /** Answers interlock requests published to holdgate/interlock/request/<requester>. */
+  interlocks?: InterlockTopic;
   log: Logger;
   metrics: Metrics;
 }
@@ -163,6 +166,9 @@ export class EmbeddedBroker {
       );
       return callback(new Error(`not authorized to publish to ${packet.topic}`));
     }
+    const requester = InterlockTopic.requester(packet.topic);
+    if (requester !== undefined && this.deps.interlocks)
+      return this.answerInterlock(client, deviceId, requester, payload, callback);
     this.deps.pipeline.ingest({ transport: 'mqtt', deviceId, topic: packet.topic, payload }).then(
       () => callback(null),
       // Not committed: an error makes aedes drop the connection without a PUBACK,
@@ -173,6 +179,44 @@ export class EmbeddedBroker {
           'ingest not committed; no PUBACK',
         );
         callback(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  }
+
+  /**
+   * An interlock request: answered from local state and acknowledged at once (nothing
+   * is stored for it; refusals are recorded separately). A device may only ask under
+   * its own id, so the reply topic it reads is its own.
+   */
+  private answerInterlock(
+    client: Client,
+    deviceId: string,
+    requester: string,
+    payload: Buffer,
+    callback: (error?: Error | null) => void,
+  ): void {
+    if (this.auth.isDevice(client) && requester !== deviceId) {
+      this.deps.metrics.mqttRefused.inc({ action: 'publish' });
+      this.refusals.warn(
+        `il|${deviceId}|${requester}`,
+        { device: deviceId, requester },
+        `MQTT interlock request refused: ${deviceId} may only ask as itself (topic ${REQUEST_PREFIX}${deviceId})`,
+      );
+      return callback(new Error('interlock requests must use the device’s own id'));
+    }
+    const reply = this.deps.interlocks!.answer(requester, payload);
+    callback(null);
+    this.aedes?.publish(
+      {
+        cmd: 'publish',
+        topic: reply.topic,
+        payload: Buffer.from(JSON.stringify(reply.payload)),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
+      (err) => {
+        if (err) this.deps.log.warn({ err, topic: reply.topic }, 'interlock reply not delivered');
       },
     );
   }
