@@ -15,6 +15,8 @@ import { IngestPipeline } from './ingest/pipeline.js';
 import { EmbeddedBroker } from './ingest/mqtt/broker.js';
 import { PlantBrokerClient } from './ingest/mqtt/plant-client.js';
 import { InterlockTopic } from './ingest/mqtt/interlock-topic.js';
+import { NotificationDispatcher } from './notify/dispatcher.js';
+import { createNotificationQueue } from './notify/queue.js';
 import { resolveSecret } from './config/secrets.js';
 import { buildApp } from './api/app.js';
 import { VERSION } from './version.js';
@@ -50,6 +52,7 @@ export class Gateway {
   private pipelineRef?: IngestPipeline;
   private broker?: EmbeddedBroker;
   private plantClient?: PlantBrokerClient;
+  private dispatcher?: NotificationDispatcher;
   private app?: FastifyInstance;
   private readonly startedAt = new Date();
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -112,6 +115,44 @@ export class Gateway {
   get commitWriter(): GroupCommitWriter {
     if (!this.writer) throw new Error('gateway not started');
     return this.writer;
+  }
+
+  /** Notifications are queued with each hold and delivered from the outbox by the dispatcher. */
+  private startNotifications(repos: Repos): void {
+    const n = this.config.notifications;
+    const broker = this.broker;
+    this.dispatcher = new NotificationDispatcher(
+      repos.db,
+      this.writer!,
+      {
+        email: n.email.host
+          ? {
+              host: n.email.host,
+              port: n.email.port,
+              secure: n.email.secure,
+              username: n.email.username,
+              password: n.email.password ? resolveSecret(n.email.password) : undefined,
+              from: n.email.from,
+            }
+          : undefined,
+        webhook: n.webhook.url
+          ? {
+              url: n.webhook.url,
+              secret: n.webhook.secret ? resolveSecret(n.webhook.secret) : undefined,
+              timeoutMs: n.webhook.timeout_ms,
+            }
+          : undefined,
+        mqtt:
+          n.mqtt.enabled && broker
+            ? { topicPrefix: n.mqtt.topic_prefix, publish: (t, p) => broker.publish(t, p) }
+            : undefined,
+        retry: { maxAttempts: n.retry.max_attempts, baseMs: n.retry.base_ms, maxMs: n.retry.max_ms },
+      },
+      this.log.child({ component: 'notify' }),
+    );
+    const dispatcher = this.dispatcher;
+    repos.notifyHold = createNotificationQueue(repos.outbox, n.recipients, () => dispatcher.kick());
+    dispatcher.start();
   }
 
   private blockPolicies(): BlockPolicies {
@@ -232,6 +273,8 @@ export class Gateway {
       await this.broker.start();
     }
 
+    this.startNotifications(repos);
+
     const c = config.mqtt.client;
     if (c.enabled && c.url) {
       this.plantClient = new PlantBrokerClient({
@@ -292,6 +335,7 @@ export class Gateway {
     await step('http', () => this.app?.close());
     await step('broker', () => this.broker?.stop());
     await step('plant-client', () => this.plantClient?.stop());
+    await step('notifications', () => this.dispatcher?.stop());
     await step('writer', () => this.writer?.close());
     await step('pipeline', () => this.pipelineRef?.stop());
     await step('store', () => {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { HOLD_TYPES, OPERATIONS } from '../holds/types.js';
+import { ROLES } from '../access/roles.js';
 
 const port = z
   .number()
@@ -178,6 +179,55 @@ export const configSchema = z.strictObject({
         ]),
     })
     .prefault({}),
+  notifications: z
+    .strictObject({
+      mqtt: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          // Published on the embedded broker as <prefix>/<role>.
+          topic_prefix: z.string().min(1).default('holdgate/notifications'),
+        })
+        .prefault({}),
+      webhook: z
+        .strictObject({
+          url: z.url('must be an http(s) URL').optional(),
+          // HMAC-SHA256 of the body, sent as X-Holdgate-Signature: sha256=<hex>.
+          secret: secretRefSchema.optional(),
+          timeout_ms: z.number().int().min(100).max(60_000).default(5000),
+        })
+        .prefault({}),
+      email: z
+        .strictObject({
+          host: z.string().min(1).optional(),
+          port: port.default(25),
+          // true = TLS from the first byte (port 465); false = plain, upgraded by STARTTLS when offered.
+          secure: z.boolean().default(false),
+          username: z.string().optional(),
+          password: secretRefSchema.optional(),
+          from: z.string().min(3).default('Holdgate <holdgate@localhost>'),
+        })
+        .prefault({}),
+      recipients: z
+        .array(
+          z.strictObject({
+            role: z.enum(ROLES, `must be one of ${ROLES.join(', ')}`),
+            // Omitted: every plant.
+            plants: z.array(z.string().min(1)).optional(),
+            email: z.array(z.email('must be an e-mail address')).default([]),
+            webhook: z.boolean().default(false),
+            mqtt: z.boolean().default(true),
+          }),
+        )
+        .default([]),
+      retry: z
+        .strictObject({
+          max_attempts: z.number().int().min(1).max(1000).default(50),
+          base_ms: z.number().int().min(10).default(1000),
+          max_ms: z.number().int().min(100).default(300_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   containment: z
     .strictObject({
       rules_file: z.string().min(1).default('/etc/holdgate/rules.yaml'),
@@ -219,6 +269,49 @@ export function crossChecks(raw: unknown): string[] {
     problems.push(
       'mqtt.embedded.websocket.port: is the same as mqtt.embedded.port (give the WebSocket listener its own port)',
     );
+  if (get(['mqtt', 'embedded', 'tls', 'enabled'], false) === true) {
+    for (const key of ['cert_file', 'key_file'])
+      if (get(['mqtt', 'embedded', 'tls', key], undefined) === undefined)
+        problems.push(`mqtt.embedded.tls.${key}: is required when TLS is enabled (give the PEM file's path)`);
+  }
+  if (
+    get(['mqtt', 'client', 'enabled'], false) === true &&
+    get(['mqtt', 'client', 'url'], undefined) === undefined
+  )
+    problems.push(
+      'mqtt.client.url: is required when client mode is enabled (e.g. mqtt://broker.plant.local:1883)',
+    );
+  if (
+    get(['mqtt', 'embedded', 'enabled'], true) !== true &&
+    get(['mqtt', 'client', 'enabled'], false) !== true
+  )
+    problems.push(
+      'mqtt: neither the embedded broker nor client mode is enabled (enable at least one, or no device can reach Holdgate)',
+    );
+  const each = (path: string[], fn: (item: Record<string, unknown>, i: number) => void) => {
+    const list = get(path, []);
+    if (Array.isArray(list)) list.forEach((x: unknown, i) => fn((x ?? {}) as Record<string, unknown>, i));
+  };
+  const seen = new Set<unknown>();
+  each(['mqtt', 'devices'], (d, i) => {
+    if (d.id !== undefined && seen.has(d.id))
+      problems.push(
+        `mqtt.devices[${i}].id: ${JSON.stringify(d.id)} is listed twice (give each device its own id)`,
+      );
+    seen.add(d.id);
+  });
+  each(['notifications', 'recipients'], (r, i) => {
+    if (r.webhook === true && get(['notifications', 'webhook', 'url'], undefined) === undefined)
+      problems.push(
+        `notifications.recipients[${i}].webhook: needs notifications.webhook.url (set the receiver's URL)`,
+      );
+    if (
+      Array.isArray(r.email) &&
+      r.email.length > 0 &&
+      get(['notifications', 'email', 'host'], undefined) === undefined
+    )
+      problems.push(`notifications.recipients[${i}].email: needs notifications.email.host (the SMTP server)`);
+  });
   return problems;
 }
 

@@ -66,6 +66,18 @@ function environmentChecks(config: Config, env: NodeJS.ProcessEnv): string[] {
       }
     }
   }
+  const n = config.notifications;
+  for (const [key, ref] of [
+    ['notifications.email.password', n.email.password],
+    ['notifications.webhook.secret', n.webhook.secret],
+  ] as const) {
+    if (!ref) continue;
+    try {
+      resolveSecret(ref, env);
+    } catch (err) {
+      problems.push(`${key}: ${(err as Error).message}`);
+    }
+  }
   return problems;
 }
 

@@ -82,6 +82,21 @@ export function placeHold(r: Repos, input: PlaceHoldInput): PlacedHold {
     },
     reason: input.reason,
   });
+  if (input.notify?.length && r.notifyHold)
+    r.notifyHold(
+      {
+        type: 'HOLD_PLACED',
+        holdId,
+        holdType: input.type,
+        severity: input.severity,
+        reason: input.reason,
+        plant: input.plant,
+        lines: input.lines.map(lineSummary),
+        rule: input.ruleId ? `${input.ruleId}@${input.ruleVersion}` : null,
+        at: input.at,
+      },
+      input.notify,
+    );
   input.lines.forEach((l, i) =>
     r.outbox.enqueue({
       orderingKey: orderingKey(l, holdId),

@@ -5,6 +5,7 @@ import { HoldsRepo } from '../store/holds-repo.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Outbox } from '../store/outbox.js';
 import { OrdersRepo } from '../store/orders-repo.js';
+import type { NotifyHold } from '../notify/queue.js';
 
 export interface Repos {
   db: Db;
@@ -13,6 +14,8 @@ export interface Repos {
   audit: AuditLog;
   outbox: Outbox;
   orders: OrdersRepo;
+  /** Queues notifications for a new hold (set by the composition root when configured). */
+  notifyHold?: NotifyHold;
 }
 
 export function createRepos(db: Db, gatewayId: string, storeId: string): Repos {

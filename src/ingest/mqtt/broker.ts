@@ -238,6 +238,17 @@ export class EmbeddedBroker {
     callback(null, null);
   }
 
+  /** Publishes from the broker itself (notifications, replies) at QoS 1. */
+  publish(topic: string, payload: Buffer): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) return Promise.reject(new Error('the broker is not running'));
+    return new Promise((resolve, reject) =>
+      aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  }
+
   /** Stops accepting connections, disconnects clients. In-flight commits still settle. */
   async stop(): Promise<void> {
     this.refusals.stop();

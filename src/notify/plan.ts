@@ -1,0 +1,81 @@
+/**
+ * Who hears about a new hold, and how: the roles its rule names, matched against the
+ * configured recipients (role, optional plants) — one message per channel and target.
+ * Pure: the result is queued in the outbox inside the hold's own transaction.
+ */
+import type { Role } from '../access/roles.js';
+
+export interface RecipientSpec {
+  role: Role;
+  plants?: string[];
+  email: string[];
+  webhook: boolean;
+  mqtt: boolean;
+}
+
+export type NotificationMessage =
+  | {
+      channel: 'email';
+      to: string[];
+      roles: string[];
+      subject: string;
+      text: string;
+      event: NotificationEvent;
+    }
+  | { channel: 'webhook'; roles: string[]; event: NotificationEvent }
+  | { channel: 'mqtt'; role: string; event: NotificationEvent };
+
+export interface NotificationEvent {
+  type: 'HOLD_PLACED';
+  holdId: string;
+  holdType: string;
+  severity: string | null;
+  reason: string;
+  plant: string | null;
+  lines: { lotId: string | null; quantity: number; uom: string; serials: number }[];
+  rule: string | null;
+  at: string;
+}
+
+export function planNotifications(
+  event: NotificationEvent,
+  roles: readonly string[],
+  recipients: readonly RecipientSpec[],
+): NotificationMessage[] {
+  const matching = recipients.filter(
+    (r) =>
+      roles.includes(r.role) &&
+      (!r.plants || r.plants.length === 0 || (event.plant !== null && r.plants.includes(event.plant))),
+  );
+  const out: NotificationMessage[] = [];
+  const emails = [...new Set(matching.flatMap((r) => r.email))].sort();
+  if (emails.length > 0) {
+    const qty = event.lines
+      .map((l) => (l.lotId ? `${l.lotId}: ${l.quantity} ${l.uom}` : `${l.serials} serial(s)`))
+      .join('; ');
+    out.push({
+      channel: 'email',
+      to: emails,
+      roles: [...new Set(matching.filter((r) => r.email.length > 0).map((r) => r.role))],
+      subject:
+        `[Holdgate] ${event.severity ?? ''} ${event.holdType} hold ${event.holdId}${event.plant ? ` at ${event.plant}` : ''}`
+          .replace(/\s+/g, ' ')
+          .trim(),
+      text: [
+        `Hold ${event.holdId} (${event.holdType}${event.severity ? `, ${event.severity}` : ''}) was placed at ${event.at}.`,
+        '',
+        `Reason: ${event.reason}`,
+        `Material: ${qty}`,
+        event.rule ? `Placed by rule ${event.rule}.` : '',
+        '',
+        'Review it in Holdgate: /api/v1/holds/' + event.holdId,
+      ].join('\n'),
+      event,
+    });
+  }
+  const webhookRoles = [...new Set(matching.filter((r) => r.webhook).map((r) => r.role))];
+  if (webhookRoles.length > 0) out.push({ channel: 'webhook', roles: webhookRoles, event });
+  for (const role of [...new Set(matching.filter((r) => r.mqtt).map((r) => r.role))])
+    out.push({ channel: 'mqtt', role, event });
+  return out;
+}
