@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { aedesAckRound, aedesPubSubRound, clientModeRound, holdgateRound, INGEST } from './ingest.js';
 import { median } from './procs.js';
 import { interlockBench, INTERLOCK } from './interlock.js';
+import { interlockHttpBench, HTTP_LOAD } from './interlock-http.js';
 
 const ROUNDS = 3;
 const log = (s: string) => console.log(s);
@@ -57,6 +58,15 @@ async function main(): Promise<void> {
   figures.interlock_vs_point_lookup_p99 = il.p99 / il.baselineP99;
   log(
     `interlock (in process, ${INTERLOCK.units.toLocaleString('en-US')} units, ${(INTERLOCK.lotLines + INTERLOCK.serialLines).toLocaleString('en-US')} active hold lines, seeded in ${il.seedSeconds.toFixed(1)} s): p50 ${fmt(il.p50, 1)} µs, p99 ${fmt(il.p99, 1)} µs (goal ≤ 100 µs); bare SQLite point lookup p50 ${fmt(il.baselineP50, 1)} µs, p99 ${fmt(il.baselineP99, 1)} µs`,
+  );
+
+  const http = await interlockHttpBench();
+  figures.interlock_http_p50_ms = http.interlock.p50;
+  figures.interlock_http_p99_ms = http.interlock.p99;
+  figures.healthz_http_p99_ms = http.baseline.p99;
+  figures.interlock_http_errors = http.interlock.errors;
+  log(
+    `interlock over HTTP (loopback, open loop at ${HTTP_LOAD.rate} req/s for ${HTTP_LOAD.seconds} s from its own process, achieved ${fmt(http.interlock.achievedRate)}): p50 ${fmt(http.interlock.p50, 2)} ms, p99 ${fmt(http.interlock.p99, 2)} ms (goal < 5 ms), ${http.interlock.errors} errors; /healthz baseline p99 ${fmt(http.baseline.p99, 2)} ms`,
   );
 
   try {

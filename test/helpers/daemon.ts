@@ -13,6 +13,18 @@ export interface Daemon {
   stderr: () => string;
 }
 
+/** Daemons run in their own process group; make sure none outlives this process (e.g. a timed-out test). */
+const live = new Set<number>();
+process.once('exit', () => {
+  for (const pid of live) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 export function spawnDaemon(
   command: string,
   args: string[],
@@ -28,8 +40,12 @@ export function spawnDaemon(
   const logs: string[] = [];
   let err = '';
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  live.add(proc.pid!);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
+    proc.on('exit', (code, signal) => {
+      live.delete(proc.pid!);
+      resolve({ code, signal });
+    }),
   );
   const ready = new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
     let buf = '';
