@@ -121,10 +121,15 @@ export async function accessCommand(what: 'users' | 'tokens', argv: string[]): P
           'holdgate tokens create --name NAME (--roles r1,r2 | --user USERNAME) [--plants P] [--families F] [--expires ISO]',
         );
       let roles: Role[] | string;
+      let plants = list(values.plants);
+      let families = list(values.families);
       if (values.user) {
         const user = access.user(values.user);
         if (!user) return usage(`--user: ${values.user} does not exist (holdgate users add first)`);
         roles = values.roles ? rolesOf(values.roles) : (JSON.parse(user.roles) as Role[]);
+        // A person's token never reaches further than the person: it inherits their scope.
+        if (plants.length === 0) plants = JSON.parse(user.plants) as string[];
+        if (families.length === 0) families = JSON.parse(user.families) as string[];
       } else roles = rolesOf(values.roles);
       if (typeof roles === 'string') return usage(roles);
       const t = db
@@ -134,8 +139,8 @@ export async function accessCommand(what: 'users' | 'tokens', argv: string[]): P
               name: values.name!,
               username: values.user,
               roles: roles,
-              plants: list(values.plants),
-              families: list(values.families),
+              plants,
+              families,
               expiresAt: values.expires,
             },
             at,
