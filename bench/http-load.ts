@@ -7,6 +7,7 @@
  * argv: baseUrl rate seconds pathTemplate(with {i}) subjects(count) [token]
  */
 import { Pool } from 'undici';
+import { percentiles } from './procs.js';
 
 const [
   base = 'http://127.0.0.1:8080',
@@ -51,8 +52,7 @@ async function main(): Promise<void> {
   await Promise.all(pending);
   const elapsed = (performance.now() - start) / 1000;
   await pool.close();
-  const sorted = Array.from(latencies).sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  const pct = percentiles(latencies);
   console.log(
     JSON.stringify({
       total,
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       achievedRate: total / elapsed,
       p50: pct(0.5),
       p99: pct(0.99),
-      max: sorted.at(-1),
+      max: pct(1),
     }),
   );
 }

@@ -11,6 +11,7 @@ import { Interlocks } from '../src/containment/interlocks.js';
 import { DEFAULT_BLOCK_POLICIES, OPERATIONS } from '../src/holds/types.js';
 import { Random } from '../src/sim/random.js';
 import { tempDir } from '../test/helpers/gateway.js';
+import { percentiles } from './procs.js';
 
 export const INTERLOCK = {
   units: 1_000_000,
@@ -19,14 +20,6 @@ export const INTERLOCK = {
   serialLines: 5_000,
   checks: 200_000,
 };
-
-function percentiles(ns: BigInt64Array | Float64Array): { p50: number; p99: number } {
-  const sorted = Float64Array.from(ns as ArrayLike<number>).sort();
-  return {
-    p50: sorted[Math.floor(sorted.length * 0.5)]! / 1000,
-    p99: sorted[Math.floor(sorted.length * 0.99)]! / 1000,
-  };
-}
 
 export function interlockBench(): {
   p50: number;
@@ -121,9 +114,15 @@ export function interlockBench(): {
       base[i] = Number(process.hrtime.bigint() - t);
     }
     if (blocked === 0) throw new Error('interlock benchmark blocked nothing: the seeding is wrong');
-    const il99 = percentiles(times);
-    const b99 = percentiles(base);
-    return { p50: il99.p50, p99: il99.p99, baselineP50: b99.p50, baselineP99: b99.p99, seedSeconds };
+    const ilp = percentiles(times);
+    const b = percentiles(base);
+    return {
+      p50: ilp(0.5) / 1000,
+      p99: ilp(0.99) / 1000,
+      baselineP50: b(0.5) / 1000,
+      baselineP99: b(0.99) / 1000,
+      seedSeconds,
+    };
   } finally {
     db.close();
     tmp.cleanup();

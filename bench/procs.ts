@@ -69,6 +69,12 @@ export function wrap(child: ChildProcess): Proc {
   };
 }
 
+/** Percentile picker over a copy of the samples, sorted once (nearest-rank). */
+export function percentiles(samples: ArrayLike<number>): (p: number) => number {
+  const sorted = Float64Array.from(samples).sort();
+  return (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

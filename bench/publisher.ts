@@ -7,6 +7,7 @@
  */
 import mqtt from 'mqtt';
 import { simulatePlant, DEFAULT_SIM } from '../src/sim/plant.js';
+import { percentiles } from './procs.js';
 
 const [url = 'mqtt://127.0.0.1:1883', countArg = '20000', connArg = '4', windowArg = '100', topicArg] =
   process.argv.slice(2);
@@ -62,8 +63,7 @@ async function main(): Promise<void> {
   });
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(clients.map((c) => c.endAsync()));
-  const sorted = Array.from(latencies).sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  const pct = percentiles(latencies);
   console.log(
     JSON.stringify({
       count,
