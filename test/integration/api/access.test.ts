@@ -117,6 +117,31 @@ describe('API access control', () => {
     );
   });
 
+  it('refuses material outside the caller’s product families', async () => {
+    const power = client(
+      gw.gateway,
+      await tokenFor(gw.gateway, ['quality_engineer'], { families: ['POWER'] }),
+    );
+    const ctrl = await power.post('/api/v1/holds', {
+      type: 'QUALITY',
+      reason: 'wrong family',
+      serials: ['SN-012'],
+      scope: { kind: 'SERIAL' },
+    });
+    expect(ctrl.statusCode).toBe(403);
+    expect(ctrl.json().error).toMatchObject({
+      code: 'HG_OUT_OF_SCOPE',
+      message: expect.stringContaining('product family CTRL'),
+    });
+    const own = await power.post('/api/v1/holds', {
+      type: 'QUALITY',
+      reason: 'power board check',
+      serials: ['SN-021'],
+      scope: { kind: 'SERIAL' },
+    });
+    expect(own.statusCode).toBe(201);
+  });
+
   it('a quality engineer splits and voids; validation errors name the field', async () => {
     const q = client(gw.gateway, qe);
     const bad = await q.post(`/api/v1/hold-lines/${lineId}/split`, { parts: [{ quantity: -1 }], reason: 3 });
