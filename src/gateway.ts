@@ -311,6 +311,7 @@ export class Gateway {
         writer: this.writer,
         command: (fn) => this.command(fn),
         now: () => new Date(),
+        routes: () => this.deps.rules.routes,
       },
     });
     await this.app.ready();

@@ -29,21 +29,41 @@ export const PERMISSIONS = [
   'order.import',
   'interlock.check',
   'audit.read',
+  'disposition.read',
+  'disposition.propose',
+  'disposition.approve',
   'user.admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = ['hold.read', 'material.read', 'order.read'];
+const READ: Permission[] = ['hold.read', 'material.read', 'order.read', 'disposition.read'];
+const DECIDE: Permission[] = ['disposition.propose', 'disposition.approve'];
 
 /** The role → permission table (README "Access control" prints it). */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   operator: ['hold.read', 'material.read', 'interlock.check'],
   inspector: ['hold.read', 'material.read', 'interlock.check', 'hold.place'],
-  quality_engineer: [...READ, 'interlock.check', 'audit.read', 'hold.place', 'hold.split', 'hold.void'],
-  supervisor: [...READ, 'interlock.check', 'hold.place'],
-  mrb_member: [...READ, 'audit.read', 'hold.split'],
-  quality_manager: [...READ, 'interlock.check', 'audit.read', 'hold.place', 'hold.split', 'hold.void'],
-  plant_manager: [...READ, 'audit.read'],
+  quality_engineer: [
+    ...READ,
+    ...DECIDE,
+    'interlock.check',
+    'audit.read',
+    'hold.place',
+    'hold.split',
+    'hold.void',
+  ],
+  supervisor: [...READ, 'disposition.approve', 'interlock.check', 'hold.place'],
+  mrb_member: [...READ, ...DECIDE, 'audit.read', 'hold.split'],
+  quality_manager: [
+    ...READ,
+    ...DECIDE,
+    'interlock.check',
+    'audit.read',
+    'hold.place',
+    'hold.split',
+    'hold.void',
+  ],
+  plant_manager: [...READ, 'disposition.approve', 'audit.read'],
   integration: [...READ, 'interlock.check', 'material.import', 'order.import'],
   auditor: [...READ, 'audit.read'],
   admin: [...PERMISSIONS],

@@ -14,6 +14,7 @@ import { interlockRoutes } from './routes/interlocks.js';
 import { auditRoutes } from './routes/audit.js';
 import { importRoutes } from './routes/imports.js';
 import { orderRoutes } from './routes/orders.js';
+import { dispositionRoutes } from './routes/dispositions.js';
 
 export interface Readiness {
   ready: boolean;
@@ -63,6 +64,7 @@ function registerApi(app: FastifyInstance, deps: ApiDeps, version: string): void
   auditRoutes(api, deps);
   importRoutes(api, deps);
   orderRoutes(api, deps);
+  dispositionRoutes(api, deps);
   const doc = api.openApi({ title: 'Holdgate API', version });
   app.get('/openapi.json', () => doc);
 }

@@ -4,6 +4,7 @@ import type { Interlocks } from '../containment/interlocks.js';
 import type { AccessRepo } from '../store/access-repo.js';
 import type { GroupCommitWriter } from '../store/group-commit.js';
 import type { OrdersRepo } from '../store/orders-repo.js';
+import type { ApprovalRoute } from '../holds/approval.js';
 
 export interface ApiDeps {
   mode: 'demo' | 'production';
@@ -16,4 +17,6 @@ export interface ApiDeps {
   writer: GroupCommitWriter;
   command: <T>(fn: (r: Repos) => T) => Promise<T>;
   now: () => Date;
+  /** Approval routes of the loaded rule set. */
+  routes: () => readonly ApprovalRoute[];
 }

@@ -53,7 +53,14 @@ export class ApiError extends Error {
 /** Domain refusals map to HTTP by their code. */
 function statusForDomain(code: string): number {
   if (code.endsWith('_NOT_FOUND')) return 404;
-  if (code.startsWith('HG_SPLIT') || code === 'HG_REASON_REQUIRED' || code === 'HG_HOLD_EMPTY') return 422;
+  if (
+    /^HG_(SPLIT|SLICE|LOT_SERIALS|DEVIATION|DISPOSITION_EMPTY)/.test(code) ||
+    code === 'HG_REASON_REQUIRED' ||
+    code === 'HG_HOLD_EMPTY'
+  )
+    return 422;
+  // Segregation of duties and step roles are permission refusals on this record.
+  if (code === 'HG_SELF_APPROVAL' || code === 'HG_WRONG_ROLE') return 403;
   return 409;
 }
 

@@ -5,6 +5,8 @@
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
 import { openStore } from '../store/db.js';
 import { verifyAuditChain } from '../store/audit-log.js';
+import { DispositionRepo } from '../store/disposition-repo.js';
+import { brokenSignatures } from '../containment/dispositions.js';
 import { printConfigError } from './output.js';
 
 export function auditCommand(sub: string | undefined, opts: LoadConfigOptions, storePath?: string): number {
@@ -23,9 +25,14 @@ export function auditCommand(sub: string | undefined, opts: LoadConfigOptions, s
   const { db } = openStore({ path, readonly: true });
   try {
     const result = verifyAuditChain(db);
+    const broken = brokenSignatures(new DispositionRepo(db));
+    for (const b of broken)
+      console.error(
+        `signature ${b.signatureId} does NOT verify: record ${b.recordId} changed after it was signed (${path})`,
+      );
     if (result.ok) {
       console.log(`audit chain intact: ${result.entries} entries (${path})`);
-      return 0;
+      return broken.length === 0 ? 0 : 1;
     }
     console.error(`audit chain BROKEN at entry ${result.seq}: ${result.problem} (${path})`);
     return 1;

@@ -18,7 +18,7 @@ export interface Settings {
 
 /** Reads and validates the classification rules; problems go to `errors` as `file: path: problem`. */
 export function loadRules(file: string, errors: string[]): RuleSet {
-  const empty: RuleSet = { version: 0, hash: 'none', rules: [] };
+  const empty: RuleSet = { version: 0, hash: 'none', rules: [], routes: [] };
   const raw = readYamlFile(file, errors);
   if (raw === undefined) return empty;
   const parsed = ruleSetSchema.safeParse(raw);

@@ -6,6 +6,7 @@ import { AuditLog } from '../store/audit-log.js';
 import { Outbox } from '../store/outbox.js';
 import { OrdersRepo } from '../store/orders-repo.js';
 import type { NotifyHold } from '../notify/queue.js';
+import { DispositionRepo } from '../store/disposition-repo.js';
 
 export interface Repos {
   db: Db;
@@ -14,6 +15,7 @@ export interface Repos {
   audit: AuditLog;
   outbox: Outbox;
   orders: OrdersRepo;
+  dispositions: DispositionRepo;
   /** Queues notifications for a new hold (set by the composition root when configured). */
   notifyHold?: NotifyHold;
 }
@@ -26,5 +28,6 @@ export function createRepos(db: Db, gatewayId: string, storeId: string): Repos {
     audit: new AuditLog(db),
     outbox: new Outbox(db, gatewayId, storeId),
     orders: new OrdersRepo(db),
+    dispositions: new DispositionRepo(db),
   };
 }

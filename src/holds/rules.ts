@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { EVENT_KINDS, RESULTS, type QualityEvent } from './quality-event.js';
 import { HOLD_TYPES, SEVERITIES, type HoldType, type ScopeKind, type Severity } from './types.js';
+import { routeSchema, type ApprovalRoute } from './approval.js';
 
 const nonEmpty = (what: string) =>
   z.array(z.string().min(1)).min(1, `list at least one ${what}, or leave the key out`);
@@ -88,6 +89,7 @@ export const ruleSetSchema = z
     // Raise it on every change; the content hash tells versions with the same number apart.
     version: z.number('give the rule set a version number').int().min(1),
     rules: z.array(ruleSchema).default([]),
+    routes: z.array(routeSchema).default([]),
   })
   .superRefine((set, ctx) => {
     const seen = new Set<string>();
@@ -106,12 +108,13 @@ export interface RuleSet {
   version: number;
   hash: string;
   rules: readonly Rule[];
+  routes: readonly ApprovalRoute[];
 }
 
 /** The hash covers the parsed content (not comments or layout), so reformatting is not a new version. */
 export function compileRuleSet(parsed: z.output<typeof ruleSetSchema>): RuleSet {
   const hash = createHash('sha256').update(JSON.stringify(parsed)).digest('hex').slice(0, 16);
-  return { version: parsed.version, hash, rules: parsed.rules };
+  return { version: parsed.version, hash, rules: parsed.rules, routes: parsed.routes };
 }
 
 export interface ClassifyContext {

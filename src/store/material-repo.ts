@@ -107,6 +107,7 @@ export class MaterialRepo implements MaterialView {
       lot: p('SELECT lot_id AS lotId, item, quantity, uom, line FROM lots WHERE lot_id = ?'),
       item: p('SELECT * FROM items WHERE part_number = ?'),
       unitCount: p('SELECT count(*) AS n FROM units WHERE lot_id = ?'),
+      serialsOfLot: p('SELECT serial FROM units WHERE lot_id = ? ORDER BY serial'),
       siblings: p(
         `SELECT lot_id FROM lots WHERE item = ? AND line = ? AND last_seen_at >= ? AND first_seen_at <= ? ORDER BY lot_id`,
       ),
@@ -239,6 +240,10 @@ export class MaterialRepo implements MaterialView {
 
   item(partNumber: string): Required<ItemRecord> | undefined {
     return this.s.item!.get(partNumber) as Required<ItemRecord> | undefined;
+  }
+
+  serialsOfLot(lotId: string): string[] {
+    return (this.s.serialsOfLot!.all(lotId) as { serial: string }[]).map((r) => r.serial);
   }
 
   unitCount(lotId: string): number {

@@ -240,6 +240,26 @@ export class OrdersRepo {
     return n;
   }
 
+  /**
+   * A hold no longer covers a lot: the customer allocations it flagged on that lot (or on
+   * serials of it) get their allocation back, and its impacts on that lot are resolved.
+   */
+  restoreLot(holdId: string, lotId: string, at: string): number {
+    const unflagged = this.db
+      .prepare(
+        `UPDATE order_allocations SET flagged_hold = NULL WHERE flagged_hold = ?
+         AND (lot_id = ? OR serial IN (SELECT serial FROM units WHERE lot_id = ?))`,
+      )
+      .run(holdId, lotId, lotId).changes;
+    this.db
+      .prepare(
+        `UPDATE order_impacts SET resolved_at = ? WHERE hold_id = ? AND resolved_at IS NULL
+         AND line_id IN (SELECT id FROM hold_lines WHERE hold_id = ? AND lot_id = ?)`,
+      )
+      .run(at, holdId, holdId, lotId);
+    return unflagged;
+  }
+
   impactsOfHold(holdId: string): Impact[] {
     return this.s.impactsOfHold!.all(holdId) as Impact[];
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Api } from '../route.js';
 import type { ApiDeps } from '../deps.js';
 import { verifyAuditChain } from '../../store/audit-log.js';
+import { brokenSignatures } from '../../containment/dispositions.js';
 
 export function auditRoutes(api: Api, deps: ApiDeps): void {
   api.route({
@@ -24,6 +25,9 @@ export function auditRoutes(api: Api, deps: ApiDeps): void {
     summary: 'Walk the hash chain; names the first entry that does not match',
     tag: 'audit',
     permission: 'audit.read',
-    handler: () => verifyAuditChain(deps.repos.db),
+    handler: () => ({
+      ...verifyAuditChain(deps.repos.db),
+      brokenSignatures: brokenSignatures(deps.repos.dispositions),
+    }),
   });
 }

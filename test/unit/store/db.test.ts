@@ -11,7 +11,7 @@ describe('store', () => {
     try {
       const path = join(tmp.dir, 'a', 'b.db');
       const first = openStore({ path });
-      expect(first.applied).toEqual([1, 2, 3]);
+      expect(first.applied).toEqual([1, 2, 3, 4]);
       expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(first.db.pragma('synchronous', { simple: true })).toBe(2);
       first.db.close();

@@ -1,0 +1,444 @@
+/**
+ * Disposition commands: create (DRAFT) → submit (route, tasks, lines DISPOSITION_PENDING)
+ * → approve with signatures (quorum per step, submitter may not approve) → APPROVED,
+ * executed at once: release / use-as-is → RELEASED (interlock open, allocations back),
+ * rework / repair → IN_REWORK with a rework request, scrap → SCRAP_PENDING_POST and
+ * return → RETURN_PENDING (outbox rows; the ERP's acknowledgement ends them),
+ * retest → AWAITING_RETEST. Reject sends the decision back to DRAFT; withdraw ends it.
+ */
+import type { Repos } from './repos.js';
+import type { Actor, LineSpec } from '../holds/types.js';
+import {
+  checkSlices,
+  decisionHash,
+  type HeldLine,
+  type SliceInput,
+  type DispositionAction,
+} from '../holds/disposition.js';
+import { selectRoute, type ApprovalRoute } from '../holds/approval.js';
+import type { Role } from '../access/roles.js';
+import { DomainError } from '../errors.js';
+import { orderingKey } from './commands.js';
+import type { DispositionRepo, SliceRow } from '../store/disposition-repo.js';
+
+const hours = (at: string, h: number | undefined) =>
+  h === undefined ? null : new Date(Date.parse(at) + h * 3_600_000).toISOString();
+
+function load(r: Repos, id: string) {
+  const d = r.dispositions.get(id);
+  if (!d) throw new DomainError('HG_DISPOSITION_NOT_FOUND', `disposition ${id} does not exist`);
+  return d;
+}
+
+function heldLines(r: Repos, holdId: string): Map<number, HeldLine> {
+  return new Map(
+    r.holds.lines(holdId, true).map((l) => [
+      l.id,
+      {
+        id: l.id,
+        state: l.state,
+        quantity: l.quantity,
+        uom: l.uom,
+        serials: l.serials,
+        lotSerials: !l.has_serials && l.lot_id ? r.material.serialsOfLot(l.lot_id) : undefined,
+      },
+    ]),
+  );
+}
+
+export function createDisposition(
+  r: Repos,
+  input: { holdId: string; slices: SliceInput[]; rationale?: string; actor: Actor; at: string },
+): string {
+  const hold = r.holds.hold(input.holdId);
+  if (!hold) throw new DomainError('HG_HOLD_NOT_FOUND', `hold ${input.holdId} does not exist`);
+  if (hold.state !== 'ACTIVE')
+    throw new DomainError('HG_HOLD_NOT_ACTIVE', `hold ${input.holdId} is ${hold.state}`);
+  const check = checkSlices(heldLines(r, hold.id), input.slices);
+  if (!check.ok) throw new DomainError(check.code, check.reason);
+  const id = r.dispositions.create(hold.id, input.rationale ?? null, input.actor.id, input.at);
+  for (const s of check.slices) r.dispositions.addSlice(id, s);
+  r.audit.append({
+    at: input.at,
+    actor: input.actor,
+    source: 'api',
+    action: 'DISPOSITION_CREATED',
+    entityType: 'disposition',
+    entityId: id,
+    after: {
+      holdId: hold.id,
+      slices: check.slices.map((s) => ({ lineId: s.lineId, action: s.action, quantity: s.quantity })),
+    },
+    reason: input.rationale,
+  });
+  return id;
+}
+
+/** What the route is chosen by: severity, family, plant, actions, quantity, value, customers. */
+function routeFor(r: Repos, id: string, routes: readonly ApprovalRoute[]): ApprovalRoute {
+  const d = load(r, id);
+  const hold = r.holds.hold(d.hold_id)!;
+  const slices = r.dispositions.slices(id);
+  const lots = [
+    ...new Set(
+      r.holds
+        .lines(hold.id)
+        .map((l) => l.lot_id)
+        .filter((x): x is string => x !== null),
+    ),
+  ];
+  const item = lots[0] ? r.material.lot(lots[0])?.item : null;
+  const unitCost = item ? (r.material.item(item)?.unit_cost ?? 0) : 0;
+  const quantity = slices.reduce((n, s) => n + s.quantity, 0);
+  const customers = [
+    ...new Set(
+      r.db
+        .prepare(
+          `SELECT DISTINCT party FROM order_impacts WHERE hold_id = ? AND kind = 'CUSTOMER_ORDER' AND party IS NOT NULL`,
+        )
+        .all(hold.id)
+        .map((x) => (x as { party: string }).party),
+    ),
+  ];
+  return selectRoute(
+    routes,
+    {
+      severity: hold.severity,
+      family: hold.product_family,
+      plant: hold.plant,
+      actions: [...new Set(slices.map((s) => s.action as DispositionAction))],
+      quantity,
+      value: quantity * unitCost,
+      customers,
+    },
+    hold.approval_route,
+  );
+}
+
+export function submitDisposition(
+  r: Repos,
+  id: string,
+  actor: Actor,
+  routes: readonly ApprovalRoute[],
+  at: string,
+): ApprovalRoute {
+  const d = load(r, id);
+  if (d.state !== 'DRAFT')
+    throw new DomainError(
+      'HG_DISPOSITION_NOT_DRAFT',
+      `disposition ${id} is ${d.state}; only a DRAFT can be submitted`,
+    );
+  const slices = r.dispositions.slices(id);
+  // The lines may have changed since the draft (split, another decision): check again.
+  const check = checkSlices(heldLines(r, d.hold_id), slices.map(toInput));
+  if (!check.ok) throw new DomainError(check.code, check.reason);
+  const route = routeFor(r, id, routes);
+  r.dispositions.submit(id, route.id, actor.id, at);
+  route.steps.forEach((s, i) =>
+    r.dispositions.addTask(
+      id,
+      i + 1,
+      s.role,
+      s.quorum,
+      i === 0 ? hours(at, s.sla_hours) : null,
+      s.escalate_to ?? null,
+      i === 0 ? 'PENDING' : 'WAITING',
+      at,
+    ),
+  );
+  for (const lineId of new Set(slices.map((s) => s.line_id)))
+    r.holds.setLineState(lineId, 'DISPOSITION_PENDING', at);
+  r.audit.append({
+    at,
+    actor,
+    source: 'api',
+    action: 'DISPOSITION_SUBMITTED',
+    entityType: 'disposition',
+    entityId: id,
+    after: { route: route.id, steps: route.steps },
+  });
+  return route;
+}
+
+function toInput(s: SliceRow): SliceInput {
+  return {
+    lineId: s.line_id,
+    action: s.action as DispositionAction,
+    quantity: s.quantity,
+    serials: s.serials ? (JSON.parse(s.serials) as string[]) : undefined,
+    deviationRef: s.deviation_ref ?? undefined,
+    reasonCode: s.reason_code ?? undefined,
+  };
+}
+
+export interface Signer {
+  username: string;
+  printedName: string;
+  roles: readonly Role[];
+  authMethod: 'PASSWORD' | 'BADGE_PIN';
+}
+
+function signatureFor(
+  r: Repos,
+  id: string,
+  signer: Signer,
+  meaning: 'APPROVED' | 'REVIEWED',
+  reason: string,
+  at: string,
+): string {
+  const d = load(r, id);
+  return r.dispositions.sign({
+    signer: signer.username,
+    printedName: signer.printedName,
+    meaning,
+    reason,
+    at,
+    recordType: 'disposition',
+    recordId: `${id}@${d.revision}`,
+    recordHash: decisionHash(r.dispositions.record(d)),
+    authMethod: signer.authMethod,
+  });
+}
+
+/** One approver signs the current step; the last quorum of the last step approves and executes. */
+export function approveDisposition(
+  r: Repos,
+  id: string,
+  signer: Signer,
+  reason: string,
+  at: string,
+): { state: string; step: number; signatureId: string } {
+  const d = load(r, id);
+  if (d.state !== 'SUBMITTED')
+    throw new DomainError('HG_DISPOSITION_NOT_SUBMITTED', `disposition ${id} is ${d.state}`);
+  if (d.submitted_by === signer.username)
+    throw new DomainError(
+      'HG_SELF_APPROVAL',
+      `${signer.username} submitted ${id} and may not approve it (segregation of duties)`,
+    );
+  const task = r.dispositions.tasks(id).find((t) => t.state === 'PENDING' || t.state === 'ESCALATED');
+  if (!task) throw new DomainError('HG_NO_OPEN_STEP', `disposition ${id} has no step waiting for approval`);
+  const role = task.state === 'ESCALATED' ? (task.escalation_role ?? task.role) : task.role;
+  if (!signer.roles.includes(role as Role) && !signer.roles.includes(task.role as Role))
+    throw new DomainError(
+      'HG_WRONG_ROLE',
+      `step ${task.step} needs a ${role}; ${signer.username} has ${signer.roles.join(', ')}`,
+    );
+  const approvals = r.dispositions.approvals(task.id);
+  if (approvals.some((a) => a.username === signer.username))
+    throw new DomainError(
+      'HG_ALREADY_APPROVED',
+      `${signer.username} already approved step ${task.step}; a quorum needs different people`,
+    );
+  const signatureId = signatureFor(r, id, signer, 'APPROVED', reason, at);
+  r.dispositions.addApproval(task.id, signer.username, signatureId, at);
+  r.audit.append({
+    at,
+    actor: { type: 'user', id: signer.username },
+    source: 'api',
+    action: 'DISPOSITION_APPROVAL_SIGNED',
+    entityType: 'disposition',
+    entityId: id,
+    after: { step: task.step, role, signatureId, approvals: approvals.length + 1, quorum: task.quorum },
+    reason,
+  });
+  if (approvals.length + 1 < task.quorum) return { state: 'SUBMITTED', step: task.step, signatureId };
+  r.dispositions.setTask(task.id, 'APPROVED', at);
+  const next = r.dispositions.tasks(id).find((t) => t.state === 'WAITING');
+  if (next) {
+    const route = routeStepSla(r, id, next.step);
+    r.dispositions.setTask(next.id, 'PENDING', null, hours(at, route));
+    return { state: 'SUBMITTED', step: next.step, signatureId };
+  }
+  r.dispositions.decide(id, 'APPROVED', at);
+  const state = executeDisposition(r, id, { type: 'user', id: signer.username }, at);
+  return { state, step: task.step, signatureId };
+}
+
+/** The SLA hours of a step, read back from the route recorded in the audit entry at submit. */
+function routeStepSla(r: Repos, id: string, step: number): number | undefined {
+  const entry = r.audit
+    .query({ entityType: 'disposition', entityId: id })
+    .filter((e) => e.action === 'DISPOSITION_SUBMITTED')
+    .at(-1);
+  const steps = entry?.after ? (JSON.parse(entry.after) as { steps: { sla_hours?: number }[] }).steps : [];
+  return steps[step - 1]?.sla_hours;
+}
+
+export function rejectDisposition(r: Repos, id: string, signer: Signer, reason: string, at: string): void {
+  const d = load(r, id);
+  if (d.state !== 'SUBMITTED')
+    throw new DomainError('HG_DISPOSITION_NOT_SUBMITTED', `disposition ${id} is ${d.state}`);
+  if (!reason.trim()) throw new DomainError('HG_REASON_REQUIRED', 'a rejection needs a reason');
+  const signatureId = signatureFor(r, id, signer, 'REVIEWED', reason, at);
+  reopenLines(r, id, at);
+  r.dispositions.backToDraft(id);
+  r.audit.append({
+    at,
+    actor: { type: 'user', id: signer.username },
+    source: 'api',
+    action: 'DISPOSITION_REJECTED',
+    entityType: 'disposition',
+    entityId: id,
+    after: { state: 'DRAFT', signatureId },
+    reason,
+  });
+}
+
+export function withdrawDisposition(r: Repos, id: string, actor: Actor, reason: string, at: string): void {
+  const d = load(r, id);
+  if (d.state !== 'DRAFT' && d.state !== 'SUBMITTED')
+    throw new DomainError('HG_DISPOSITION_CLOSED', `disposition ${id} is ${d.state}`);
+  if (d.state === 'SUBMITTED') reopenLines(r, id, at);
+  r.dispositions.decide(id, 'WITHDRAWN', at);
+  r.audit.append({
+    at,
+    actor,
+    source: 'api',
+    action: 'DISPOSITION_WITHDRAWN',
+    entityType: 'disposition',
+    entityId: id,
+    reason,
+  });
+}
+
+function reopenLines(r: Repos, id: string, at: string): void {
+  r.dispositions.cancelOpenTasks(id, at);
+  for (const lineId of new Set(r.dispositions.slices(id).map((s) => s.line_id))) {
+    const line = r.holds.line(lineId, false);
+    if (line?.state === 'DISPOSITION_PENDING') r.holds.setLineState(lineId, 'HELD', at);
+  }
+}
+
+const EFFECT: Record<
+  DispositionAction,
+  'RELEASED' | 'IN_REWORK' | 'SCRAP_PENDING_POST' | 'RETURN_PENDING' | 'AWAITING_RETEST'
+> = {
+  RELEASE: 'RELEASED',
+  USE_AS_IS: 'RELEASED',
+  REWORK: 'IN_REWORK',
+  REPAIR: 'IN_REWORK',
+  SCRAP: 'SCRAP_PENDING_POST',
+  RETURN_TO_SUPPLIER: 'RETURN_PENDING',
+  RETEST: 'AWAITING_RETEST',
+};
+
+/** Applies an approved decision; returns its state (EXECUTED when no effect is still pending). */
+function executeDisposition(r: Repos, id: string, actor: Actor, at: string): string {
+  const d = load(r, id);
+  const hold = r.holds.hold(d.hold_id)!;
+  const slices = r.dispositions.slices(id);
+  const byLine = new Map<number, SliceRow[]>();
+  for (const s of slices) byLine.set(s.line_id, [...(byLine.get(s.line_id) ?? []), s]);
+  const touchedLots = new Set<string>();
+  let pending = false;
+  const defectCodes = codesOf(r, hold.event_seq);
+  for (const [lineId, parts] of byLine) {
+    const line = r.holds.line(lineId)!;
+    if (line.lot_id) touchedLots.add(line.lot_id);
+    const whole = parts.length === 1;
+    if (!whole) r.holds.setLineState(lineId, 'SPLIT', at);
+    for (const s of parts) {
+      const serials = s.serials ? (JSON.parse(s.serials) as string[]) : undefined;
+      const spec: LineSpec = { lotId: line.lot_id, quantity: s.quantity, uom: line.uom, serials };
+      const target = whole ? lineId : r.holds.insertLine(hold.id, spec, 'HELD', lineId, at);
+      r.dispositions.setResultLine(s.id, target);
+      const action = s.action as DispositionAction;
+      const effect = EFFECT[action];
+      r.holds.setLineState(target, effect, at);
+      if (effect !== 'RELEASED') pending = true;
+      const key = orderingKey({ lotId: line.lot_id, serials: serials ?? line.serials }, hold.id);
+      const base = {
+        holdId: hold.id,
+        lineId: target,
+        dispositionId: id,
+        lotId: line.lot_id,
+        quantity: s.quantity,
+        uom: line.uom,
+        serials: serials ?? null,
+      };
+      if (effect === 'RELEASED')
+        r.outbox.enqueue({
+          orderingKey: key,
+          type: 'HOLD_LINE_RELEASED',
+          payload: { ...base, action, deviationRef: s.deviation_ref },
+          at,
+        });
+      else if (effect === 'SCRAP_PENDING_POST') {
+        const item = line.lot_id ? r.material.lot(line.lot_id)?.item : null;
+        const unitCost = item ? (r.material.item(item)?.unit_cost ?? 0) : 0;
+        r.outbox.enqueue({
+          orderingKey: key,
+          type: 'SCRAP',
+          payload: { ...base, item, reasonCode: s.reason_code, value: s.quantity * unitCost },
+          at,
+        });
+      } else if (effect === 'RETURN_PENDING') {
+        const lot = line.lot_id ? r.material.lot(line.lot_id) : undefined;
+        r.outbox.enqueue({
+          orderingKey: key,
+          type: 'RETURN_TO_SUPPLIER',
+          payload: { ...base, reasonCode: s.reason_code, item: lot?.item ?? null },
+          at,
+        });
+      } else if (effect === 'IN_REWORK')
+        r.dispositions.addRework({
+          dispositionId: id,
+          holdId: hold.id,
+          lineId: target,
+          action,
+          quantity: s.quantity,
+          serials,
+          defectCodes,
+          at,
+        });
+    }
+  }
+  for (const lot of touchedLots)
+    if (!r.holds.coveringLot(lot).some((c) => c.holdId === hold.id)) r.orders.restoreLot(hold.id, lot, at);
+  if (r.holds.activeLineCount(hold.id) === 0) r.holds.setHoldState(hold.id, 'CLOSED', at);
+  if (!pending) r.dispositions.executed(id, at);
+  r.audit.append({
+    at,
+    actor,
+    source: 'api',
+    action: 'DISPOSITION_EXECUTED',
+    entityType: 'disposition',
+    entityId: id,
+    after: {
+      slices: r.dispositions
+        .slices(id)
+        .map((s) => ({ action: s.action, quantity: s.quantity, line: s.result_line_id })),
+      pending,
+    },
+  });
+  return pending ? 'APPROVED' : 'EXECUTED';
+}
+
+function codesOf(r: Repos, eventSeq: number | null): string[] {
+  if (eventSeq === null) return [];
+  const row = r.db.prepare('SELECT body FROM events WHERE seq = ?').get(eventSeq) as
+    { body: string } | undefined;
+  if (!row) return [];
+  const e = JSON.parse(row.body) as { units: { findings: { code: string }[] }[] };
+  return [...new Set(e.units.flatMap((u) => u.findings.map((f) => f.code)))];
+}
+
+/** Signatures over dispositions whose record changed after signing (same revision, other hash). */
+export function brokenSignatures(dispositions: DispositionRepo): { signatureId: string; recordId: string }[] {
+  const out: { signatureId: string; recordId: string }[] = [];
+  for (const s of dispositions.allSignatures()) {
+    if (s.record_type !== 'disposition') continue;
+    const [id, rev] = s.record_id!.split('@') as [string, string];
+    const d = dispositions.get(id);
+    if (!d) {
+      out.push({ signatureId: s.id!, recordId: s.record_id! });
+      continue;
+    }
+    // A later revision (after a rejection) supersedes the record; the old signature stays as history.
+    if (String(d.revision) !== rev) continue;
+    if (decisionHash(dispositions.record(d)) !== s.record_hash)
+      out.push({ signatureId: s.id!, recordId: s.record_id! });
+  }
+  return out;
+}
