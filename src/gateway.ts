@@ -17,6 +17,7 @@ import { PlantBrokerClient } from './ingest/mqtt/plant-client.js';
 import { InterlockTopic } from './ingest/mqtt/interlock-topic.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import { createNotificationQueue } from './notify/queue.js';
+import { EscalationScheduler } from './containment/escalation.js';
 import { resolveSecret } from './config/secrets.js';
 import { buildApp } from './api/app.js';
 import { VERSION } from './version.js';
@@ -53,6 +54,7 @@ export class Gateway {
   private broker?: EmbeddedBroker;
   private plantClient?: PlantBrokerClient;
   private dispatcher?: NotificationDispatcher;
+  private escalation?: EscalationScheduler;
   private app?: FastifyInstance;
   private readonly startedAt = new Date();
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -151,7 +153,7 @@ export class Gateway {
       this.log.child({ component: 'notify' }),
     );
     const dispatcher = this.dispatcher;
-    repos.notifyHold = createNotificationQueue(repos.outbox, n.recipients, () => dispatcher.kick());
+    repos.notifyRoles = createNotificationQueue(repos.outbox, n.recipients, () => dispatcher.kick());
     dispatcher.start();
   }
 
@@ -274,6 +276,13 @@ export class Gateway {
     }
 
     this.startNotifications(repos);
+    this.escalation = new EscalationScheduler(
+      repos,
+      this.writer,
+      config.approvals.escalation_check_ms,
+      log.child({ component: 'sla' }),
+    );
+    this.escalation.start();
 
     const c = config.mqtt.client;
     if (c.enabled && c.url) {
@@ -336,6 +345,7 @@ export class Gateway {
     await step('http', () => this.app?.close());
     await step('broker', () => this.broker?.stop());
     await step('plant-client', () => this.plantClient?.stop());
+    await step('escalation', () => this.escalation?.stop());
     await step('notifications', () => this.dispatcher?.stop());
     await step('writer', () => this.writer?.close());
     await step('pipeline', () => this.pipelineRef?.stop());

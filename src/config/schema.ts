@@ -228,6 +228,12 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  approvals: z
+    .strictObject({
+      // How often overdue approval steps are looked for (deadlines live in the store).
+      escalation_check_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+    })
+    .prefault({}),
   containment: z
     .strictObject({
       rules_file: z.string().min(1).default('/etc/holdgate/rules.yaml'),

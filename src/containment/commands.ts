@@ -11,6 +11,7 @@ import type { ScopeSpec } from '../holds/rules.js';
 import type { Actor, HoldType, LineSpec, ScopeRecord, Severity } from '../holds/types.js';
 import { ACTIVE_LINE_STATES } from '../holds/types.js';
 import { DomainError } from '../errors.js';
+import { holdContent } from '../notify/plan.js';
 
 export interface PlaceHoldInput {
   type: HoldType;
@@ -82,9 +83,9 @@ export function placeHold(r: Repos, input: PlaceHoldInput): PlacedHold {
     },
     reason: input.reason,
   });
-  if (input.notify?.length && r.notifyHold)
-    r.notifyHold(
-      {
+  if (input.notify?.length && r.notifyRoles)
+    r.notifyRoles(
+      holdContent({
         type: 'HOLD_PLACED',
         holdId,
         holdType: input.type,
@@ -94,7 +95,7 @@ export function placeHold(r: Repos, input: PlaceHoldInput): PlacedHold {
         lines: input.lines.map(lineSummary),
         rule: input.ruleId ? `${input.ruleId}@${input.ruleVersion}` : null,
         at: input.at,
-      },
+      }),
       input.notify,
     );
   input.lines.forEach((l, i) =>

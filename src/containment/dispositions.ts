@@ -115,6 +115,28 @@ function routeFor(r: Repos, id: string, routes: readonly ApprovalRoute[]): Appro
   );
 }
 
+/** Tells the role of a newly open step that a decision waits for it. */
+function notifyTask(
+  r: Repos,
+  id: string,
+  step: number,
+  role: string,
+  dueAt: string | null,
+  at: string,
+): void {
+  const d = r.dispositions.get(id);
+  const hold = d ? r.holds.hold(d.hold_id) : undefined;
+  r.notifyRoles?.(
+    {
+      subject: `[Holdgate] disposition ${id} waits for a ${role} (step ${step})`,
+      text: `Disposition ${id} of hold ${d?.hold_id ?? '?'} needs your approval${dueAt ? ` by ${dueAt}` : ''}.\nReview it: /api/v1/dispositions/${id}`,
+      plant: hold?.plant ?? null,
+      event: { type: 'APPROVAL_TASK', dispositionId: id, holdId: d?.hold_id ?? null, step, role, dueAt, at },
+    },
+    [role],
+  );
+}
+
 export function submitDisposition(
   r: Repos,
   id: string,
@@ -148,6 +170,8 @@ export function submitDisposition(
   );
   for (const lineId of new Set(slices.map((s) => s.line_id)))
     r.holds.setLineState(lineId, 'DISPOSITION_PENDING', at);
+  const first = route.steps[0]!;
+  notifyTask(r, id, 1, first.role, hours(at, first.sla_hours), at);
   r.audit.append({
     at,
     actor,
@@ -246,8 +270,9 @@ export function approveDisposition(
   r.dispositions.setTask(task.id, 'APPROVED', at);
   const next = r.dispositions.tasks(id).find((t) => t.state === 'WAITING');
   if (next) {
-    const route = routeStepSla(r, id, next.step);
-    r.dispositions.setTask(next.id, 'PENDING', null, hours(at, route));
+    const due = hours(at, routeStepSla(r, id, next.step));
+    r.dispositions.setTask(next.id, 'PENDING', null, due);
+    notifyTask(r, id, next.step, next.role, due, at);
     return { state: 'SUBMITTED', step: next.step, signatureId };
   }
   r.dispositions.decide(id, 'APPROVED', at);

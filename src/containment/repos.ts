@@ -5,7 +5,7 @@ import { HoldsRepo } from '../store/holds-repo.js';
 import { AuditLog } from '../store/audit-log.js';
 import { Outbox } from '../store/outbox.js';
 import { OrdersRepo } from '../store/orders-repo.js';
-import type { NotifyHold } from '../notify/queue.js';
+import type { NotifyRoles } from '../notify/queue.js';
 import { DispositionRepo } from '../store/disposition-repo.js';
 
 export interface Repos {
@@ -16,8 +16,8 @@ export interface Repos {
   outbox: Outbox;
   orders: OrdersRepo;
   dispositions: DispositionRepo;
-  /** Queues notifications for a new hold (set by the composition root when configured). */
-  notifyHold?: NotifyHold;
+  /** Queues notifications to roles (set by the composition root). */
+  notifyRoles?: NotifyRoles;
 }
 
 export function createRepos(db: Db, gatewayId: string, storeId: string): Repos {

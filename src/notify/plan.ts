@@ -20,10 +20,18 @@ export type NotificationMessage =
       roles: string[];
       subject: string;
       text: string;
-      event: NotificationEvent;
+      event: Record<string, unknown>;
     }
-  | { channel: 'webhook'; roles: string[]; event: NotificationEvent }
-  | { channel: 'mqtt'; role: string; event: NotificationEvent };
+  | { channel: 'webhook'; roles: string[]; event: Record<string, unknown> }
+  | { channel: 'mqtt'; role: string; event: Record<string, unknown> };
+
+/** Any notification: what the message says and which plant it concerns (for recipients' plant filters). */
+export interface NotificationContent {
+  subject: string;
+  text: string;
+  plant: string | null;
+  event: Record<string, unknown> & { type: string };
+}
 
 export interface NotificationEvent {
   type: 'HOLD_PLACED';
@@ -37,45 +45,54 @@ export interface NotificationEvent {
   at: string;
 }
 
+/** The content of a hold-placed notification. */
+export function holdContent(event: NotificationEvent): NotificationContent {
+  const qty = event.lines
+    .map((l) => (l.lotId ? `${l.lotId}: ${l.quantity} ${l.uom}` : `${l.serials} serial(s)`))
+    .join('; ');
+  return {
+    subject:
+      `[Holdgate] ${event.severity ?? ''} ${event.holdType} hold ${event.holdId}${event.plant ? ` at ${event.plant}` : ''}`
+        .replace(/\s+/g, ' ')
+        .trim(),
+    text: [
+      `Hold ${event.holdId} (${event.holdType}${event.severity ? `, ${event.severity}` : ''}) was placed at ${event.at}.`,
+      '',
+      `Reason: ${event.reason}`,
+      `Material: ${qty}`,
+      event.rule ? `Placed by rule ${event.rule}.` : '',
+      '',
+      'Review it in Holdgate: /api/v1/holds/' + event.holdId,
+    ].join('\n'),
+    plant: event.plant,
+    event: { ...event },
+  };
+}
+
 export function planNotifications(
-  event: NotificationEvent,
+  content: NotificationContent,
   roles: readonly string[],
   recipients: readonly RecipientSpec[],
 ): NotificationMessage[] {
   const matching = recipients.filter(
     (r) =>
       roles.includes(r.role) &&
-      (!r.plants || r.plants.length === 0 || (event.plant !== null && r.plants.includes(event.plant))),
+      (!r.plants || r.plants.length === 0 || (content.plant !== null && r.plants.includes(content.plant))),
   );
   const out: NotificationMessage[] = [];
   const emails = [...new Set(matching.flatMap((r) => r.email))].sort();
-  if (emails.length > 0) {
-    const qty = event.lines
-      .map((l) => (l.lotId ? `${l.lotId}: ${l.quantity} ${l.uom}` : `${l.serials} serial(s)`))
-      .join('; ');
+  if (emails.length > 0)
     out.push({
       channel: 'email',
       to: emails,
       roles: [...new Set(matching.filter((r) => r.email.length > 0).map((r) => r.role))],
-      subject:
-        `[Holdgate] ${event.severity ?? ''} ${event.holdType} hold ${event.holdId}${event.plant ? ` at ${event.plant}` : ''}`
-          .replace(/\s+/g, ' ')
-          .trim(),
-      text: [
-        `Hold ${event.holdId} (${event.holdType}${event.severity ? `, ${event.severity}` : ''}) was placed at ${event.at}.`,
-        '',
-        `Reason: ${event.reason}`,
-        `Material: ${qty}`,
-        event.rule ? `Placed by rule ${event.rule}.` : '',
-        '',
-        'Review it in Holdgate: /api/v1/holds/' + event.holdId,
-      ].join('\n'),
-      event,
+      subject: content.subject,
+      text: content.text,
+      event: content.event,
     });
-  }
   const webhookRoles = [...new Set(matching.filter((r) => r.webhook).map((r) => r.role))];
-  if (webhookRoles.length > 0) out.push({ channel: 'webhook', roles: webhookRoles, event });
+  if (webhookRoles.length > 0) out.push({ channel: 'webhook', roles: webhookRoles, event: content.event });
   for (const role of [...new Set(matching.filter((r) => r.mqtt).map((r) => r.role))])
-    out.push({ channel: 'mqtt', role, event });
+    out.push({ channel: 'mqtt', role, event: content.event });
   return out;
 }

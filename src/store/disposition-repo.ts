@@ -218,9 +218,7 @@ export class DispositionRepo {
     this.s.cancelOpen!.run(at, id);
   }
 
-  approvals(
-    taskId: number,
-  ): {
+  approvals(taskId: number): {
     task_id: number;
     username: string;
     signature_id: string;
