@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'disposition.read',
   'disposition.propose',
   'disposition.approve',
+  'exception.grant',
   'user.admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -62,6 +63,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'hold.place',
     'hold.split',
     'hold.void',
+    'exception.grant',
   ],
   plant_manager: [...READ, 'disposition.approve', 'audit.read'],
   integration: [...READ, 'interlock.check', 'material.import', 'order.import'],

@@ -15,6 +15,7 @@ import { auditRoutes } from './routes/audit.js';
 import { importRoutes } from './routes/imports.js';
 import { orderRoutes } from './routes/orders.js';
 import { dispositionRoutes } from './routes/dispositions.js';
+import { exceptionRoutes } from './routes/exceptions.js';
 
 export interface Readiness {
   ready: boolean;
@@ -65,6 +66,7 @@ function registerApi(app: FastifyInstance, deps: ApiDeps, version: string): void
   importRoutes(api, deps);
   orderRoutes(api, deps);
   dispositionRoutes(api, deps);
+  exceptionRoutes(api, deps);
   const doc = api.openApi({ title: 'Holdgate API', version });
   app.get('/openapi.json', () => doc);
 }

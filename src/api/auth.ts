@@ -78,7 +78,8 @@ export class Guard {
     throw new ApiError(403, d.code, d.reason);
   }
 
-  private refuse(
+  /** Writes an ACCESS_DENIED audit entry (also for refusals the domain decides, e.g. self-approval). */
+  refuse(
     req: FastifyRequest,
     p: Principal,
     attempted: string,

@@ -96,8 +96,10 @@ export class Api {
       method: spec.method,
       url: spec.url,
       handler: async (req, reply) => {
+        let caller: Principal | undefined;
         try {
           const principal = await this.guard.principal(req);
+          caller = principal;
           const require = async (permission: Permission, scope?: RecordScope) =>
             this.guard.require(req, principal, permission, scope);
           if (spec.permission) await require(spec.permission);
@@ -123,14 +125,20 @@ export class Api {
           if (reply.sent) return reply;
           return reply.code(spec.status ?? 200).send(result);
         } catch (err) {
-          if (err instanceof ApiError)
+          if (err instanceof ApiError) {
+            if ((err.code === 'HG_REAUTH_FAILED' || err.code === 'HG_SIGN_FOR_OTHER') && caller)
+              await this.guard.refuse(req, caller, `${spec.method} ${spec.url}`, err.code, err.message);
             return reply
               .code(err.status)
               .send({ error: { code: err.code, message: err.message, issues: err.issues } });
-          if (err instanceof DomainError)
-            return reply
-              .code(statusForDomain(err.code))
-              .send({ error: { code: err.code, message: err.message, issues: [] } });
+          }
+          if (err instanceof DomainError) {
+            const status = statusForDomain(err.code);
+            // A refusal on who may do it (self-approval, wrong step role) is audited like any 403.
+            if (status === 403 && caller)
+              await this.guard.refuse(req, caller, `${spec.method} ${spec.url}`, err.code, err.message);
+            return reply.code(status).send({ error: { code: err.code, message: err.message, issues: [] } });
+          }
           throw err;
         }
       },

@@ -371,7 +371,7 @@ function executeDisposition(r: Repos, id: string, actor: Actor, at: string): str
       const action = s.action as DispositionAction;
       const effect = EFFECT[action];
       r.holds.setLineState(target, effect, at);
-      if (effect !== 'RELEASED') pending = true;
+      if (effect === 'SCRAP_PENDING_POST' || effect === 'RETURN_PENDING') pending = true;
       const key = orderingKey({ lotId: line.lot_id, serials: serials ?? line.serials }, hold.id);
       const base = {
         holdId: hold.id,
@@ -466,4 +466,48 @@ export function brokenSignatures(dispositions: DispositionRepo): { signatureId: 
       out.push({ signatureId: s.id!, recordId: s.record_id! });
   }
   return out;
+}
+
+/**
+ * The ERP acknowledged an outbox row: a scrap or a return-to-supplier it carried is now
+ * posted, so its line ends (SCRAPPED / RETURNED); the decision becomes EXECUTED when no
+ * effect is pending any more, and the hold CLOSED when no line is active. Called by the
+ * sync worker inside the transaction that marks the row ACKED.
+ */
+export function completeErpEffect(r: Repos, outboxSeq: number, at: string): boolean {
+  const row = r.db.prepare('SELECT type, payload FROM outbox WHERE seq = ?').get(outboxSeq) as
+    { type: string; payload: string } | undefined;
+  if (!row || (row.type !== 'SCRAP' && row.type !== 'RETURN_TO_SUPPLIER')) return false;
+  const p = JSON.parse(row.payload) as { holdId: string; lineId: number; dispositionId: string };
+  const line = r.holds.line(p.lineId, false);
+  const pendingState = row.type === 'SCRAP' ? 'SCRAP_PENDING_POST' : 'RETURN_PENDING';
+  if (!line || line.state !== pendingState) return false;
+  r.holds.setLineState(p.lineId, row.type === 'SCRAP' ? 'SCRAPPED' : 'RETURNED', at);
+  if (row.type === 'SCRAP')
+    r.db
+      .prepare(
+        "UPDATE units SET lifecycle = 'SCRAPPED' WHERE serial IN (SELECT serial FROM hold_line_serials WHERE line_id = ?)",
+      )
+      .run(p.lineId);
+  const stillPending = r.dispositions
+    .slices(p.dispositionId)
+    .some(
+      (s) =>
+        s.result_line_id !== null &&
+        ['SCRAP_PENDING_POST', 'RETURN_PENDING'].includes(r.holds.line(s.result_line_id, false)?.state ?? ''),
+    );
+  const d = r.dispositions.get(p.dispositionId);
+  // Rework is a separate order's business: the decision is done once nothing waits on the ERP.
+  if (d?.state === 'APPROVED' && !stillPending) r.dispositions.executed(p.dispositionId, at);
+  if (r.holds.activeLineCount(p.holdId) === 0) r.holds.setHoldState(p.holdId, 'CLOSED', at);
+  r.audit.append({
+    at,
+    actor: { type: 'service', id: 'erp-sync' },
+    source: 'erp',
+    action: row.type === 'SCRAP' ? 'SCRAP_POSTED' : 'RETURN_POSTED',
+    entityType: 'hold_line',
+    entityId: String(p.lineId),
+    after: { outboxSeq, dispositionId: p.dispositionId },
+  });
+  return true;
 }

@@ -17,17 +17,29 @@ export interface CoveringLine {
   lotId: string | null;
 }
 
+/** A signed, time-limited permission for one operation on held material. */
+export interface ActiveException {
+  id: string;
+  kind: 'DEVIATION' | 'CONCESSION';
+  reference: string;
+  expiresAt: string;
+  remaining: number | null;
+  customer: string | null;
+}
+
 export interface InterlockAnswer {
   subject: { kind: 'serial' | 'lot'; id: string };
   operation: Operation;
   allowed: boolean;
   known: boolean;
-  /** Machine-readable: ALLOWED, BLOCKED, UNKNOWN_SUBJECT. */
-  code: 'ALLOWED' | 'BLOCKED' | 'UNKNOWN_SUBJECT';
+  /** Machine-readable: ALLOWED, BLOCKED, ALLOWED_BY_EXCEPTION, UNKNOWN_SUBJECT. */
+  code: 'ALLOWED' | 'BLOCKED' | 'ALLOWED_BY_EXCEPTION' | 'UNKNOWN_SUBJECT';
   reason: string;
   blocking: CoveringLine[];
   /** Active holds on the material that do not block this operation (e.g. a customer hold on a transfer). */
   nonBlocking: CoveringLine[];
+  /** The approved exception that lets a blocked operation through. */
+  exception?: ActiveException;
 }
 
 export function decideInterlock(
@@ -37,6 +49,7 @@ export function decideInterlock(
   covering: readonly CoveringLine[],
   policies: BlockPolicies,
   unknownPolicy: 'allow' | 'deny',
+  exceptions: readonly ActiveException[] = [],
 ): InterlockAnswer {
   if (!known) {
     const allowed = unknownPolicy === 'allow';
@@ -68,6 +81,19 @@ export function decideInterlock(
     };
   const holds = [...new Set(blocking.map((b) => b.holdId))];
   const first = blocking[0]!;
+  const ex = exceptions[0];
+  if (ex)
+    return {
+      subject,
+      operation,
+      allowed: true,
+      known,
+      code: 'ALLOWED_BY_EXCEPTION',
+      reason: `${operation} allowed by ${ex.kind.toLowerCase()} ${ex.id} (${ex.reference}) until ${ex.expiresAt}${ex.remaining !== null ? `, ${ex.remaining} left` : ''}${ex.customer ? ` for ${ex.customer}` : ''}, despite ${holds.length === 1 ? `hold ${first.holdId}` : `holds ${holds.join(', ')}`}`,
+      blocking,
+      nonBlocking,
+      exception: ex,
+    };
   return {
     subject,
     operation,

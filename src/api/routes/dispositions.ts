@@ -16,28 +16,12 @@ import {
   rejectDisposition,
   submitDisposition,
   withdrawDisposition,
-  type Signer,
 } from '../../containment/dispositions.js';
-import { verifyPassword } from '../../ingest/mqtt/credentials.js';
-import type { Principal, Role } from '../../access/roles.js';
+import { reauthenticate, signatureBody } from '../signing.js';
 
 const dispositionId = z.object({
   id: z.string().regex(/^D-\d{6,}$/, 'must be a disposition id such as D-000007'),
 });
-
-const signature = z
-  .strictObject({
-    reason: z.string().trim().min(3, 'say what you sign and why (at least 3 characters)'),
-    // The signer re-authenticates at the moment of signing: password, or badge + PIN.
-    username: z.string().min(1).optional(),
-    password: z.string().min(1).optional(),
-    badge: z.string().min(1).optional(),
-    pin: z.string().min(1).optional(),
-  })
-  .refine((b) => b.password !== undefined || (b.badge !== undefined && b.pin !== undefined), {
-    message: 'sign with your password, or with badge and PIN',
-    path: ['password'],
-  });
 
 export function dispositionRoutes(api: Api, deps: ApiDeps): void {
   const r = deps.repos;
@@ -50,39 +34,6 @@ export function dispositionRoutes(api: Api, deps: ApiDeps): void {
     if (!d) throw new ApiError(404, 'HG_DISPOSITION_NOT_FOUND', `disposition ${id} does not exist`);
     return d;
   };
-
-  /** Re-authentication: the signer proves who they are now, not only by the session's token. */
-  async function signer(principal: Principal, body: z.output<typeof signature>): Promise<Signer> {
-    let user;
-    let method: Signer['authMethod'];
-    if (body.badge !== undefined) {
-      user = deps.access.userByBadge(body.badge);
-      method = 'BADGE_PIN';
-      if (!user?.pin_hash || !(await verifyPassword(body.pin!, user.pin_hash))) user = undefined;
-    } else {
-      const username = body.username ?? principal.username;
-      if (!username)
-        throw new ApiError(
-          403,
-          'HG_SIGNER_REQUIRED',
-          'a signature needs a person: use a personal token or give username and password',
-        );
-      user = deps.access.user(username);
-      method = 'PASSWORD';
-      if (!user?.password_hash || !(await verifyPassword(body.password!, user.password_hash)))
-        user = undefined;
-    }
-    if (!user || user.disabled)
-      throw new ApiError(401, 'HG_REAUTH_FAILED', 're-authentication failed: wrong password, badge or PIN');
-    if (principal.username && principal.username !== user.username)
-      throw new ApiError(403, 'HG_SIGN_FOR_OTHER', `${principal.username} may not sign as ${user.username}`);
-    return {
-      username: user.username,
-      printedName: user.display_name,
-      roles: JSON.parse(user.roles) as Role[],
-      authMethod: method,
-    };
-  }
 
   api.route({
     method: 'POST',
@@ -149,11 +100,11 @@ export function dispositionRoutes(api: Api, deps: ApiDeps): void {
     tag: 'dispositions',
     permission: 'disposition.approve',
     params: dispositionId,
-    body: signature,
+    body: signatureBody,
     handler: async ({ params, body, principal, require }) => {
       const d = loadDecision(params.id);
       await require('disposition.approve', scopeOfHold(d.hold_id));
-      const s = await signer(principal, body);
+      const s = await reauthenticate(deps, principal, body);
       return deps.command((repos) =>
         approveDisposition(repos, d.id, s, body.reason, deps.now().toISOString()),
       );
@@ -168,11 +119,11 @@ export function dispositionRoutes(api: Api, deps: ApiDeps): void {
     tag: 'dispositions',
     permission: 'disposition.approve',
     params: dispositionId,
-    body: signature,
+    body: signatureBody,
     handler: async ({ params, body, principal, require }) => {
       const d = loadDecision(params.id);
       await require('disposition.approve', scopeOfHold(d.hold_id));
-      const s = await signer(principal, body);
+      const s = await reauthenticate(deps, principal, body);
       await deps.command((repos) => rejectDisposition(repos, d.id, s, body.reason, deps.now().toISOString()));
       return { id: d.id, state: 'DRAFT' };
     },

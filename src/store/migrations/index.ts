@@ -7,6 +7,7 @@ import { sql as m001 } from './001-event-log.js';
 import { sql as m002 } from './002-containment.js';
 import { sql as m003 } from './003-access-orders.js';
 import { sql as m004 } from './004-disposition.js';
+import { sql as m005 } from './005-exceptions.js';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'containment', sql: m002 },
   { version: 3, name: 'access-orders', sql: m003 },
   { version: 4, name: 'disposition', sql: m004 },
+  { version: 5, name: 'exceptions', sql: m005 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

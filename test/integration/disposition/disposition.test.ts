@@ -13,6 +13,7 @@ import { unitsTested } from '../../helpers/cfx.js';
 import { hashPassword } from '../../../src/ingest/mqtt/credentials.js';
 import { HOLDGATE_BIN } from '../../helpers/daemon.js';
 import type { Role } from '../../../src/access/roles.js';
+import { completeErpEffect } from '../../../src/containment/dispositions.js';
 
 type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
 const serial = (lot: string, i: number) => `${lot}-SN${String(i).padStart(2, '0')}`;
@@ -181,6 +182,27 @@ describe('disposition', () => {
       defect_codes: '["CAP_LOW"]',
     });
     expect(JSON.parse(rework[0].serials)).toHaveLength(30);
+
+    // The ERP acknowledges the scrap posting: the 2 are SCRAPPED and the decision is done.
+    const seq = (
+      gw.gateway.store.db.prepare("SELECT seq FROM outbox WHERE type = 'SCRAP'").get() as { seq: number }
+    ).seq;
+    expect(await gw.gateway.command((r) => completeErpEffect(r, seq, new Date().toISOString()))).toBe(true);
+    const after = (await api['qe.anna']!.get(`/api/v1/holds/${holdId}`)).json().lines;
+    expect(after.map((l: { state: string }) => l.state)).toEqual([
+      'SPLIT',
+      'IN_REWORK',
+      'SCRAPPED',
+      'RELEASED',
+    ]);
+    expect((await api['qe.anna']!.get(`/api/v1/dispositions/${id}`)).json().state).toBe('EXECUTED');
+    // Refusals the domain decides are audited too.
+    const denied = gw.gateway.store.db
+      .prepare("SELECT after FROM audit_log WHERE action = 'ACCESS_DENIED'")
+      .all() as { after: string }[];
+    expect(denied.map((d) => JSON.parse(d.after).code)).toEqual(
+      expect.arrayContaining(['HG_REAUTH_FAILED', 'HG_WRONG_ROLE']),
+    );
   });
 
   it('refuses self-approval, needs two different approvers for a quorum of two, and routes by customer', async () => {

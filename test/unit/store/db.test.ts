@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../../../src/store/db.js';
-import { LATEST_VERSION } from '../../../src/store/migrations/index.js';
+import { LATEST_VERSION, MIGRATIONS } from '../../../src/store/migrations/index.js';
 import { tempDir } from '../../helpers/gateway.js';
 
 describe('store', () => {
@@ -11,7 +11,7 @@ describe('store', () => {
     try {
       const path = join(tmp.dir, 'a', 'b.db');
       const first = openStore({ path });
-      expect(first.applied).toEqual([1, 2, 3, 4]);
+      expect(first.applied).toEqual(MIGRATIONS.map((m) => m.version));
       expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(first.db.pragma('synchronous', { simple: true })).toBe(2);
       first.db.close();
