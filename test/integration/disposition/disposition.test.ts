@@ -32,11 +32,14 @@ describe('disposition', () => {
       ['qm.eva', ['quality_manager']],
     ];
     const hash = await hashPassword('signing-pass-1');
+    const pinHash = await hashPassword('4711');
     for (const [username, roles] of people) {
       const token = await gw.gateway.command(() => {
         const at = new Date().toISOString();
+        // qe.cara signs at the station with her badge and PIN.
+        const badge = username === 'qe.cara' ? { badge: 'BADGE-0042', pinHash } : {};
         gw.gateway.access.addUser(
-          { username, displayName: username.toUpperCase(), roles, passwordHash: hash },
+          { username, displayName: username.toUpperCase(), roles, passwordHash: hash, ...badge },
           at,
         );
         return gw.gateway.access.createToken({ name: username, username, roles }, at).token;
@@ -227,9 +230,27 @@ describe('disposition', () => {
     expect(twice.json().error.code).toBe('HG_ALREADY_APPROVED');
     expect(gw.gateway.interlocks.check({ lot: 'LOT-C' }, 'ship').allowed).toBe(false);
     // Release restores the customer allocation and opens the interlock.
-    expect((await api['qe.cara']!.post(`/api/v1/dispositions/${id}/approve`, sign)).json()).toMatchObject({
-      state: 'EXECUTED',
+    const badSign = await api['qe.cara']!.post(`/api/v1/dispositions/${id}/approve`, {
+      reason: 'badge sign-off',
+      badge: 'BADGE-0042',
+      pin: '0000',
     });
+    expect(badSign.json().error.code).toBe('HG_REAUTH_FAILED');
+    expect(
+      (
+        await api['qe.cara']!.post(`/api/v1/dispositions/${id}/approve`, {
+          reason: 'badge sign-off',
+          badge: 'BADGE-0042',
+          pin: '4711',
+        })
+      ).json(),
+    ).toMatchObject({ state: 'EXECUTED' });
+    const sigs = (await api['qe.anna']!.get(`/api/v1/dispositions/${id}`)).json().signatures;
+    expect(sigs.map((s: { signer: string; auth_method: string }) => [s.signer, s.auth_method])).toEqual([
+      ['qm.eva', 'PASSWORD'],
+      ['qe.ben', 'PASSWORD'],
+      ['qe.cara', 'BADGE_PIN'],
+    ]);
     expect(gw.gateway.interlocks.check({ lot: 'LOT-C' }, 'ship').allowed).toBe(true);
     expect(
       gw.gateway.store.db.prepare("SELECT flagged_hold FROM order_allocations WHERE order_id = 'SO-1'").get(),
