@@ -39,32 +39,24 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const READ: Permission[] = ['hold.read', 'material.read', 'order.read', 'disposition.read'];
 const DECIDE: Permission[] = ['disposition.propose', 'disposition.approve'];
+const QUALITY_ENGINEER: Permission[] = [
+  ...READ,
+  ...DECIDE,
+  'interlock.check',
+  'audit.read',
+  'hold.place',
+  'hold.split',
+  'hold.void',
+];
 
 /** The role → permission table (README "Access control" prints it). */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   operator: ['hold.read', 'material.read', 'interlock.check'],
   inspector: ['hold.read', 'material.read', 'interlock.check', 'hold.place'],
-  quality_engineer: [
-    ...READ,
-    ...DECIDE,
-    'interlock.check',
-    'audit.read',
-    'hold.place',
-    'hold.split',
-    'hold.void',
-  ],
+  quality_engineer: QUALITY_ENGINEER,
   supervisor: [...READ, 'disposition.approve', 'interlock.check', 'hold.place'],
   mrb_member: [...READ, ...DECIDE, 'audit.read', 'hold.split'],
-  quality_manager: [
-    ...READ,
-    ...DECIDE,
-    'interlock.check',
-    'audit.read',
-    'hold.place',
-    'hold.split',
-    'hold.void',
-    'exception.grant',
-  ],
+  quality_manager: [...QUALITY_ENGINEER, 'exception.grant'],
   plant_manager: [...READ, 'disposition.approve', 'audit.read'],
   integration: [...READ, 'interlock.check', 'material.import', 'order.import'],
   auditor: [...READ, 'audit.read'],
