@@ -43,6 +43,10 @@ export class DomainError extends Error {
   }
 }
 
+export function isDomainError(err: unknown): err is DomainError {
+  return err instanceof DomainError;
+}
+
 export function isHoldgateError(err: unknown): err is HoldgateError {
   return err instanceof HoldgateError;
 }

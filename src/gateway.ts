@@ -18,6 +18,8 @@ import { InterlockTopic } from './ingest/mqtt/interlock-topic.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import { createNotificationQueue } from './notify/queue.js';
 import { EscalationScheduler } from './containment/escalation.js';
+import { SyncService } from './sync/service.js';
+import type { SyncTarget } from './profiles/sync-schema.js';
 import { resolveSecret } from './config/secrets.js';
 import { buildApp } from './api/app.js';
 import { VERSION } from './version.js';
@@ -34,6 +36,8 @@ export interface GatewayDeps {
   config: Config;
   profiles: DeviceProfiles;
   rules: RuleSet;
+  /** Sync targets (sync/*.yaml); none = nothing leaves the outbox. */
+  targets?: SyncTarget[];
   log: Logger;
   /** Default true; tests running many gateways in one process turn it off. */
   processMetrics?: boolean;
@@ -55,6 +59,7 @@ export class Gateway {
   private plantClient?: PlantBrokerClient;
   private dispatcher?: NotificationDispatcher;
   private escalation?: EscalationScheduler;
+  private syncRef?: SyncService;
   private app?: FastifyInstance;
   private readonly startedAt = new Date();
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -95,6 +100,11 @@ export class Gateway {
   get store(): { db: Db; storeId: string } {
     if (!this.db || !this.storeId) throw new Error('gateway not started');
     return { db: this.db, storeId: this.storeId };
+  }
+
+  get sync(): SyncService {
+    if (!this.syncRef) throw new Error('gateway not started');
+    return this.syncRef;
   }
 
   get access(): AccessRepo {
@@ -283,6 +293,14 @@ export class Gateway {
       log.child({ component: 'sla' }),
     );
     this.escalation.start();
+    this.syncRef = new SyncService(
+      this.deps.targets ?? [],
+      repos,
+      this.writer,
+      this.metrics,
+      log.child({ component: 'sync' }),
+    );
+    this.syncRef.start();
 
     const c = config.mqtt.client;
     if (c.enabled && c.url) {
@@ -321,6 +339,7 @@ export class Gateway {
         command: (fn) => this.command(fn),
         now: () => new Date(),
         routes: () => this.deps.rules.routes,
+        sync: () => this.syncRef!,
       },
     });
     await this.app.ready();
@@ -345,6 +364,9 @@ export class Gateway {
     await step('http', () => this.app?.close());
     await step('broker', () => this.broker?.stop());
     await step('plant-client', () => this.plantClient?.stop());
+    await step('sync', () =>
+      Promise.all([...(this.syncRef ? [this.syncRef.stop()] : [])]).then(() => undefined),
+    );
     await step('escalation', () => this.escalation?.stop());
     await step('notifications', () => this.dispatcher?.stop());
     await step('writer', () => this.writer?.close());

@@ -10,6 +10,7 @@ import { checkConfigCommand } from './cli/check-config.js';
 import { hashPasswordCommand } from './cli/hash-password.js';
 import { auditCommand } from './cli/audit.js';
 import { accessCommand } from './cli/access.js';
+import { syncCommand } from './cli/sync.js';
 import { simulateCommand, SIMULATE_USAGE } from './cli/simulate.js';
 
 const USAGE = `holdgate ${VERSION} — quality-hold edge gateway
@@ -22,6 +23,7 @@ Usage:
   holdgate users add USERNAME --name NAME --roles R1,R2 [--plants P] [--families F] [--password-stdin] [--badge B --pin-stdin]
   holdgate tokens create --name NAME (--roles R1,R2 | --user USERNAME) [--plants P] [--families F] [--expires ISO]
   holdgate tokens revoke ID
+  holdgate sync status|exceptions [--json] | sync retry TARGET SEQ | sync resolve TARGET SEQ --reason TEXT
   holdgate hash-password < password.txt   (prints a scrypt hash for mqtt.devices)
   holdgate --version
 
@@ -42,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   // simulate has its own options.
   if (argv[0] === 'simulate') return simulateCommand(argv.slice(1));
   if (argv[0] === 'users' || argv[0] === 'tokens') return accessCommand(argv[0], argv.slice(1));
+  if (argv[0] === 'sync') return syncCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -59,6 +59,58 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly syncAcked = new Counter({
+    name: 'holdgate_sync_acked_rows_total',
+    help: 'Outbox rows a sync target acknowledged',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+  readonly syncExceptions = new Counter({
+    name: 'holdgate_sync_exceptions_total',
+    help: 'Outbox rows moved to a target’s exception queue',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+  readonly syncStopped = new Gauge({
+    name: 'holdgate_sync_target_stopped',
+    help: '1 while a target is stopped because it refused Holdgate (403)',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+
+  /** Queue depth and oldest age per target, read from the store at scrape time. */
+  registerSyncStatus(
+    read: () => { target: string; queued: number; exceptions: number; oldestQueuedAgeSeconds: number }[],
+  ): void {
+    const labelNames = ['target'] as const;
+    // Registered first so its collect() (reading the store at scrape time) fills all three.
+    new Gauge({
+      name: 'holdgate_sync_queue_depth',
+      help: 'Rows waiting for a sync target',
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        for (const s of read()) {
+          this.set({ target: s.target }, s.queued);
+          dead.set({ target: s.target }, s.exceptions);
+          age.set({ target: s.target }, s.oldestQueuedAgeSeconds);
+        }
+      },
+    });
+    const dead = new Gauge({
+      name: 'holdgate_sync_exception_queue_depth',
+      help: 'Rows in a target’s exception queue',
+      labelNames,
+      registers: [this.registry],
+    });
+    const age = new Gauge({
+      name: 'holdgate_sync_oldest_unacked_seconds',
+      help: 'Age of the oldest row a target has not acknowledged',
+      labelNames,
+      registers: [this.registry],
+    });
+  }
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'holdgate_' });
   }

@@ -33,6 +33,8 @@ export const PERMISSIONS = [
   'disposition.propose',
   'disposition.approve',
   'exception.grant',
+  'sync.read',
+  'sync.operate',
   'user.admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -56,10 +58,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   quality_engineer: QUALITY_ENGINEER,
   supervisor: [...READ, 'disposition.approve', 'interlock.check', 'hold.place'],
   mrb_member: [...READ, ...DECIDE, 'audit.read', 'hold.split'],
-  quality_manager: [...QUALITY_ENGINEER, 'exception.grant'],
-  plant_manager: [...READ, 'disposition.approve', 'audit.read'],
-  integration: [...READ, 'interlock.check', 'material.import', 'order.import'],
-  auditor: [...READ, 'audit.read'],
+  quality_manager: [...QUALITY_ENGINEER, 'exception.grant', 'sync.read'],
+  plant_manager: [...READ, 'disposition.approve', 'audit.read', 'sync.read'],
+  integration: [...READ, 'interlock.check', 'material.import', 'order.import', 'sync.read', 'sync.operate'],
+  auditor: [...READ, 'audit.read', 'sync.read'],
   admin: [...PERMISSIONS],
 };
 

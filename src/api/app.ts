@@ -16,6 +16,7 @@ import { importRoutes } from './routes/imports.js';
 import { orderRoutes } from './routes/orders.js';
 import { dispositionRoutes } from './routes/dispositions.js';
 import { exceptionRoutes } from './routes/exceptions.js';
+import { syncRoutes } from './routes/sync.js';
 
 export interface Readiness {
   ready: boolean;
@@ -67,6 +68,7 @@ function registerApi(app: FastifyInstance, deps: ApiDeps, version: string): void
   orderRoutes(api, deps);
   dispositionRoutes(api, deps);
   exceptionRoutes(api, deps);
+  syncRoutes(api, deps);
   const doc = api.openApi({ title: 'Holdgate API', version });
   app.get('/openapi.json', () => doc);
 }

@@ -5,6 +5,7 @@ import type { AccessRepo } from '../store/access-repo.js';
 import type { GroupCommitWriter } from '../store/group-commit.js';
 import type { OrdersRepo } from '../store/orders-repo.js';
 import type { ApprovalRoute } from '../holds/approval.js';
+import type { SyncService } from '../sync/service.js';
 
 export interface ApiDeps {
   mode: 'demo' | 'production';
@@ -19,4 +20,5 @@ export interface ApiDeps {
   now: () => Date;
   /** Approval routes of the loaded rule set. */
   routes: () => readonly ApprovalRoute[];
+  sync: () => SyncService;
 }

@@ -48,7 +48,7 @@ export async function runCommand(
   } catch (err) {
     return printConfigError(err, 'Refusing to start');
   }
-  const { config, profiles, rules } = settings;
+  const { config, profiles, rules, targets } = settings;
   const log = createLogger(config.log.level);
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception; exiting so the supervisor restarts a clean process');
@@ -74,7 +74,7 @@ export async function runCommand(
     'starting',
   );
 
-  const gateway = new Gateway({ config, profiles, rules, log });
+  const gateway = new Gateway({ config, profiles, rules, targets, log });
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -148,6 +148,8 @@ export const configSchema = z.strictObject({
   profiles: z
     .strictObject({
       devices_dir: z.string().min(1).default('/etc/holdgate/devices'),
+      // Sync target profiles (ERP, WMS, …); a missing folder means no targets.
+      sync_dir: z.string().min(1).default('/etc/holdgate/sync'),
     })
     .prefault({}),
   plant: z

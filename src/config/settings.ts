@@ -7,13 +7,22 @@ import { formatIssues } from './issues.js';
 import { compileRuleSet, ruleSetSchema, type RuleSet } from '../holds/rules.js';
 import { configSchema, type Config } from './schema.js';
 import { loadDeviceProfiles, type DeviceProfiles } from '../profiles/device-profiles.js';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { readProfileDir } from '../profiles/profile-dir.js';
+import { syncTargetSchema, type SyncTarget } from '../profiles/sync-schema.js';
 import { resolveSecret } from './secrets.js';
 
 export interface Settings {
   config: Config;
   profiles: DeviceProfiles;
   rules: RuleSet;
+  targets: SyncTarget[];
+}
+
+/** Sync targets; an absent folder simply means none (a fresh install syncs nowhere yet). */
+export function loadSyncTargets(dir: string, errors: string[]): SyncTarget[] {
+  if (!existsSync(dir)) return [];
+  return readProfileDir(dir, syncTargetSchema, 'profiles.sync_dir', errors).map((p) => p.spec);
 }
 
 /** Reads and validates the classification rules; problems go to `errors` as `file: path: problem`. */
@@ -101,6 +110,17 @@ export function loadSettings(opts: LoadConfigOptions, env: NodeJS.ProcessEnv = p
     rawString(raw, 'containment', 'rules_file') ??
     defaults.containment.rules_file;
   const rules = loadRules(rulesFile, errors);
+  const syncDir =
+    result.config?.profiles.sync_dir ?? rawString(raw, 'profiles', 'sync_dir') ?? defaults.profiles.sync_dir;
+  const targets = loadSyncTargets(syncDir, errors);
+  if (result.config)
+    for (const t of targets)
+      if (t.enabled && t.secret)
+        try {
+          resolveSecret(t.secret, env);
+        } catch (err) {
+          errors.push(`${syncDir}/${t.id}: secret: ${(err as Error).message}`);
+        }
   if (errors.length > 0 || !result.config) throw configError(errors);
-  return { config: result.config, profiles, rules };
+  return { config: result.config, profiles, rules, targets };
 }

@@ -2,12 +2,9 @@
  * Loads and validates every device profile in a folder and matches topics to them.
  * Profiles are tried in file-name order; the first matching topic pattern wins.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { deviceProfileSchema, type DeviceProfileSpec } from './device-schema.js';
 import { compileTopicPattern, fillTemplate, type TopicPattern } from './topic.js';
-import { readYamlFile } from '../config/load.js';
-import { formatIssues } from '../config/issues.js';
+import { readProfileDir } from './profile-dir.js';
 import { fullCfxName } from './cfx/map.js';
 import type { EventContext } from '../holds/quality-event.js';
 
@@ -85,37 +82,9 @@ export function compileProfile(spec: DeviceProfileSpec, file: string): DevicePro
 
 /** Reads every *.yaml in `dir`; problems are appended to `errors` as `file: path: problem`. */
 export function loadDeviceProfiles(dir: string, defaultPlant: string, errors: string[]): DeviceProfiles {
-  let files: string[];
-  try {
-    files = readdirSync(dir)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort();
-  } catch (err) {
-    errors.push(
-      `profiles.devices_dir: cannot read ${dir} (${(err as NodeJS.ErrnoException).code}; create it or fix the path)`,
-    );
-    return new DeviceProfiles([], defaultPlant);
-  }
-  const list: DeviceProfile[] = [];
-  const seen = new Map<string, string>();
-  for (const name of files) {
-    const file = join(dir, name);
-    const raw = readYamlFile(file, errors);
-    if (raw === undefined) continue;
-    const parsed = deviceProfileSchema.safeParse(raw);
-    if (!parsed.success) {
-      errors.push(...formatIssues(parsed.error.issues).map((line) => `${file}: ${line}`));
-      continue;
-    }
-    const previous = seen.get(parsed.data.id);
-    if (previous) {
-      errors.push(
-        `${file}: id: '${parsed.data.id}' is already used by ${previous} (give each profile its own id)`,
-      );
-      continue;
-    }
-    seen.set(parsed.data.id, file);
-    list.push(compileProfile(parsed.data, file));
-  }
-  return new DeviceProfiles(list, defaultPlant);
+  const specs = readProfileDir(dir, deviceProfileSchema, 'profiles.devices_dir', errors);
+  return new DeviceProfiles(
+    specs.map((s) => compileProfile(s.spec, s.file)),
+    defaultPlant,
+  );
 }

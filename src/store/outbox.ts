@@ -18,11 +18,18 @@ export class Outbox {
   private readonly insert: Statement;
   private readonly setKey: Statement;
 
+  private readonly deliver: Statement;
+  /** Which sync targets take a transaction type (set by the composition root). */
+  targetsFor: (type: string) => readonly string[] = () => [];
+  /** Called inside the enqueuing transaction (schedule work for after the commit only). */
+  onEnqueue: () => void = () => undefined;
+
   constructor(
     db: Db,
     private readonly gatewayId: string,
     private readonly storeId: string,
   ) {
+    this.deliver = db.prepare('INSERT INTO sync_deliveries (target, seq, ordering_key) VALUES (?, ?, ?)');
     this.insert = db.prepare(
       `INSERT INTO outbox (ordering_key, type, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING seq`,
     );
@@ -35,6 +42,9 @@ export class Outbox {
     };
     const idempotencyKey = `${this.gatewayId}:${this.storeId}:${seq}`;
     this.setKey.run(idempotencyKey, seq);
+    const targets = this.targetsFor(e.type);
+    for (const target of targets) this.deliver.run(target, seq, e.orderingKey);
+    if (targets.length > 0) this.onEnqueue();
     return { seq, idempotencyKey };
   }
 }

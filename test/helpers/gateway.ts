@@ -9,6 +9,12 @@ import { loadRules } from '../../src/config/settings.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { Writable } from 'node:stream';
 import type { Config } from '../../src/config/schema.js';
+import { syncTargetSchema, type SyncTarget } from '../../src/profiles/sync-schema.js';
+
+/** A sync target profile for tests, with the schema's defaults. */
+export function syncTarget(spec: Record<string, unknown>): SyncTarget {
+  return syncTargetSchema.parse(spec);
+}
 
 export const REPO = join(import.meta.dirname, '..', '..');
 
@@ -46,7 +52,7 @@ export function capturingLogger(lines: Record<string, unknown>[]) {
 
 export async function startTestGateway(
   overrides: Record<string, unknown> = {},
-  opts: { logs?: Record<string, unknown>[] } = {},
+  opts: { logs?: Record<string, unknown>[]; targets?: SyncTarget[] } = {},
 ) {
   const tmp = tempDir();
   const config = testConfig(tmp.dir, overrides);
@@ -56,7 +62,7 @@ export async function startTestGateway(
   const rules = loadRules(config.containment.rules_file, errors);
   if (errors.length) throw new Error(errors.join('\n'));
   const log = opts.logs ? capturingLogger(opts.logs) : silentLogger();
-  const gateway = new Gateway({ config, profiles, rules, log, processMetrics: false });
+  const gateway = new Gateway({ config, profiles, rules, targets: opts.targets, log, processMetrics: false });
   await gateway.start();
   return {
     gateway,

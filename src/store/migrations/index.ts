@@ -8,6 +8,7 @@ import { sql as m002 } from './002-containment.js';
 import { sql as m003 } from './003-access-orders.js';
 import { sql as m004 } from './004-disposition.js';
 import { sql as m005 } from './005-exceptions.js';
+import { sql as m006 } from './006-sync.js';
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'access-orders', sql: m003 },
   { version: 4, name: 'disposition', sql: m004 },
   { version: 5, name: 'exceptions', sql: m005 },
+  { version: 6, name: 'sync', sql: m006 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,0 +1,49 @@
+/**
+ * Sync target profiles (sync/*.yaml): where outbox rows go, which transaction types each
+ * target takes, in what order, how fast, and how failures are retried.
+ */
+import { z } from 'zod';
+import { secretRefSchema } from '../config/schema.js';
+
+export const OUTBOX_TYPES = [
+  'HOLD_LINE_PLACED',
+  'HOLD_LINE_SPLIT',
+  'HOLD_LINE_VOIDED',
+  'HOLD_LINE_RELEASED',
+  'SCRAP',
+  'RETURN_TO_SUPPLIER',
+] as const;
+
+export const syncTargetSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use lower-case letters, digits, dot, dash (e.g. erp-rest)'),
+  description: z.string().optional(),
+  enabled: z.boolean().default(true),
+  kind: z.enum(['rest'], 'must be rest (the Tryton connector comes with "ERP sync (2/2)")'),
+  url: z.url('must be an http(s) URL'),
+  // HMAC-SHA256 key for the X-Holdgate-Signature header.
+  secret: secretRefSchema.optional(),
+  types: z
+    .array(z.enum(OUTBOX_TYPES, `must be one of ${OUTBOX_TYPES.join(', ')}`))
+    .min(1, 'list the transaction types this target takes'),
+  // per_key: rows of one lot/serial in order, keys in parallel; global: one row at a time, in sequence.
+  order: z.enum(['per_key', 'global']).default('per_key'),
+  concurrency: z.number().int().min(1).max(64).default(8),
+  batch: z.strictObject({ max_rows: z.number().int().min(1).max(1000).default(1) }).prefault({}),
+  timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+  retry: z
+    .strictObject({
+      base_ms: z.number().int().min(10).default(500),
+      max_ms: z.number().int().min(100).default(60_000),
+    })
+    .prefault({}),
+  circuit: z
+    .strictObject({
+      // Consecutive failures that open the breaker, and how long it stays open.
+      failures: z.number().int().min(1).default(5),
+      open_ms: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+});
+export type SyncTarget = z.output<typeof syncTargetSchema>;

@@ -1,0 +1,136 @@
+/** All sync targets: one worker each, the outbox fan-out, the exception queue, status. */
+import type { Repos } from '../containment/repos.js';
+import type { GroupCommitWriter } from '../store/group-commit.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { SyncTarget } from '../profiles/sync-schema.js';
+import { resolveSecret } from '../config/secrets.js';
+import { RestConnector } from './rest-connector.js';
+import { SyncWorker } from './worker.js';
+import { Deliveries } from './deliveries.js';
+import type { Actor } from '../holds/types.js';
+import { DomainError } from '../errors.js';
+
+export class SyncService {
+  private readonly workers = new Map<string, SyncWorker>();
+  readonly deliveries: Deliveries;
+
+  constructor(
+    private readonly targets: readonly SyncTarget[],
+    private readonly repos: Repos,
+    private readonly writer: GroupCommitWriter,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.deliveries = new Deliveries(repos.db);
+  }
+
+  start(): void {
+    const enabled = this.targets.filter((t) => t.enabled);
+    const byType = new Map<string, string[]>();
+    for (const t of enabled)
+      for (const type of t.types) byType.set(type, [...(byType.get(type) ?? []), t.id]);
+    this.repos.outbox.targetsFor = (type) => byType.get(type) ?? [];
+    this.repos.outbox.onEnqueue = () => setTimeout(() => this.kick(), 0).unref();
+    for (const t of enabled) {
+      const connector = new RestConnector({
+        url: t.url,
+        secret: t.secret ? resolveSecret(t.secret) : undefined,
+        timeoutMs: t.timeout_ms,
+        connections: t.concurrency,
+        batch: t.batch.max_rows > 1,
+      });
+      const worker = new SyncWorker(t, connector, this.repos, this.writer, this.log.child({ target: t.id }), {
+        onAck: (target, rows) => this.metrics.syncAcked.inc({ target }, rows),
+        onException: (target) => this.metrics.syncExceptions.inc({ target }),
+        onStopped: (target) => this.metrics.syncStopped.set({ target }, 1),
+      });
+      this.workers.set(t.id, worker);
+      worker.start();
+      this.log.info({ target: t.id, url: t.url, types: t.types, order: t.order }, 'sync target started');
+    }
+    this.metrics.registerSyncStatus(() => this.status());
+  }
+
+  kick(): void {
+    for (const w of this.workers.values()) w.kick();
+  }
+
+  status() {
+    const rows = new Map(this.deliveries.status().map((s) => [s.target, s]));
+    return this.targets.map((t) => {
+      const s = rows.get(t.id);
+      const w = this.workers.get(t.id)?.state;
+      return {
+        target: t.id,
+        enabled: t.enabled,
+        queued: s?.queued ?? 0,
+        exceptions: s?.dead ?? 0,
+        acked: s?.acked ?? 0,
+        oldestQueuedAt: s?.oldestQueuedAt ?? null,
+        oldestQueuedAgeSeconds: s?.oldestQueuedAt
+          ? Math.round((Date.now() - Date.parse(s.oldestQueuedAt)) / 1000)
+          : 0,
+        stopped: w?.stopped ?? null,
+        circuitOpen: w?.circuitOpen ?? false,
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+  }
+
+  resume(target: string): void {
+    const w = this.workers.get(target);
+    if (!w) throw new DomainError('HG_SYNC_TARGET_NOT_FOUND', `sync target ${target} is not running`);
+    w.resume();
+    this.metrics.syncStopped.set({ target }, 0);
+  }
+}
+
+/** Exception queue commands, audited (used by the API and the CLI). */
+export function retryException(
+  r: Repos,
+  target: string,
+  seq: number,
+  payload: unknown,
+  actor: Actor,
+  at: string,
+): void {
+  const d = new Deliveries(r.db);
+  if (!d.requeue(target, seq, payload))
+    throw new DomainError('HG_SYNC_NOT_EXCEPTION', `row ${seq} of ${target} is not in the exception queue`);
+  r.audit.append({
+    at,
+    actor,
+    source: 'sync',
+    action: payload === undefined ? 'SYNC_RETRY' : 'SYNC_EDIT_RETRY',
+    entityType: 'outbox',
+    entityId: String(seq),
+    after: { target, payload },
+  });
+}
+
+export function resolveException(
+  r: Repos,
+  target: string,
+  seq: number,
+  reason: string,
+  actor: Actor,
+  at: string,
+): void {
+  const d = new Deliveries(r.db);
+  if (!d.resolve(target, seq))
+    throw new DomainError('HG_SYNC_NOT_EXCEPTION', `row ${seq} of ${target} is not in the exception queue`);
+  r.audit.append({
+    at,
+    actor,
+    source: 'sync',
+    action: 'SYNC_RESOLVED',
+    entityType: 'outbox',
+    entityId: String(seq),
+    after: { target },
+    reason,
+  });
+}
