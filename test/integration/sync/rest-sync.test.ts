@@ -182,6 +182,9 @@ describe('REST sync target', () => {
         .prepare("SELECT count(*) AS n FROM audit_log WHERE action IN ('SYNC_EXCEPTION', 'SYNC_RETRY')")
         .get(),
     ).toEqual({ n: 2 });
+    await expect
+      .poll(() => cli('status').stdout)
+      .toMatch(/erp-rest: 0 queued, 0 in the exception queue, 4 acknowledged/);
   });
 
   it('a 403 stops the target with its rows still queued; resume sends them', async () => {
