@@ -48,6 +48,16 @@ export async function startReceiver(answer: Answer = () => ({ status: 200 })) {
     received,
     /** Rows the receiver accepted (2xx), in the order it accepted them. */
     applied: () => received.filter((r) => r.status < 300),
+    /**
+     * What an idempotent receiver applied: the first accepted copy of each key, in the
+     * order applied (a resend with a known Idempotency-Key is answered 2xx and ignored).
+     */
+    appliedOnce: () => {
+      const seen = new Set<string>();
+      return received.filter(
+        (r) => r.status < 300 && !seen.has(r.json.idempotencyKey) && (seen.add(r.json.idempotencyKey), true),
+      );
+    },
     answer(a: Answer) {
       current = a;
     },
