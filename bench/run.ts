@@ -8,6 +8,7 @@ import { aedesAckRound, aedesPubSubRound, clientModeRound, holdgateRound, INGEST
 import { median } from './procs.js';
 import { interlockBench, INTERLOCK } from './interlock.js';
 import { interlockHttpBench, HTTP_LOAD } from './interlock-http.js';
+import { drainBench, DRAIN } from './drain.js';
 
 const ROUNDS = 3;
 const log = (s: string) => console.log(s);
@@ -67,6 +68,14 @@ async function main(): Promise<void> {
   figures.interlock_http_errors = http.interlock.errors;
   log(
     `interlock over HTTP (loopback, open loop at ${HTTP_LOAD.rate} req/s for ${HTTP_LOAD.seconds} s from its own process, achieved ${fmt(http.interlock.achievedRate)}): p50 ${fmt(http.interlock.p50, 2)} ms, p99 ${fmt(http.interlock.p99, 2)} ms (goal < 5 ms), ${http.interlock.errors} errors; /healthz baseline p99 ${fmt(http.baseline.p99, 2)} ms`,
+  );
+
+  const unbatched = await drainBench(1, 16);
+  const batched = await drainBench(100, 8);
+  figures.drain_http_rows_per_s = unbatched.rowsPerS;
+  figures.drain_http_batched_rows_per_s = batched.rowsPerS;
+  log(
+    `drain of a ${DRAIN.rows.toLocaleString('en-US')}-row backlog (${DRAIN.keys} keys) to a local HTTP receiver: unbatched (16 in flight) ${fmt(unbatched.rowsPerS)} rows/s in ${unbatched.seconds.toFixed(1)} s; batched (100 rows × 8) ${fmt(batched.rowsPerS)} rows/s in ${batched.seconds.toFixed(1)} s (goal ≥ 1,667 rows/s)`,
   );
 
   try {

@@ -68,6 +68,7 @@ export class SyncWorker {
 
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
+    if (!this.running) return;
     this.timer = setTimeout(() => this.tick(), ms);
     this.timer.unref();
   }

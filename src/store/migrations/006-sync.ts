@@ -17,5 +17,6 @@ CREATE TABLE sync_deliveries (
   PRIMARY KEY (target, seq)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX sync_deliveries_open ON sync_deliveries (target, state, seq);
-CREATE INDEX sync_deliveries_key ON sync_deliveries (target, ordering_key, seq);
+-- "Is there an earlier open row of this key?" is two range seeks with state in the index.
+CREATE INDEX sync_deliveries_key ON sync_deliveries (target, ordering_key, state, seq);
 `;
