@@ -19,6 +19,7 @@ import { NotificationDispatcher } from './notify/dispatcher.js';
 import { createNotificationQueue } from './notify/queue.js';
 import { EscalationScheduler } from './containment/escalation.js';
 import { SyncService } from './sync/service.js';
+import { BacklogMonitor, type BacklogState } from './sync/bounds.js';
 import type { SyncTarget } from './profiles/sync-schema.js';
 import { resolveSecret } from './config/secrets.js';
 import { buildApp } from './api/app.js';
@@ -60,6 +61,7 @@ export class Gateway {
   private dispatcher?: NotificationDispatcher;
   private escalation?: EscalationScheduler;
   private syncRef?: SyncService;
+  private backlog?: BacklogMonitor;
   private app?: FastifyInstance;
   private readonly startedAt = new Date();
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -167,6 +169,38 @@ export class Gateway {
     dispatcher.start();
   }
 
+  get backlogState(): BacklogState | undefined {
+    return this.backlog?.current;
+  }
+
+  /** Alarm on every change of level: metric, and a notification through the outbox. */
+  private backlogChanged(repos: Repos, s: BacklogState, previous: string): void {
+    this.metrics.backlogLevel.set(s.level === 'ok' ? 0 : s.level === 'soft' ? 1 : 2);
+    if (!this.writer || !repos.notifyRoles) return;
+    const notify = repos.notifyRoles;
+    void this.writer
+      .submit(() =>
+        notify(
+          {
+            subject: `[Holdgate] ERP backlog ${s.level === 'ok' ? 'back within bounds' : s.level === 'hard' ? 'FULL: new work refused' : 'past its soft bound'}`,
+            text: `${s.reason ?? 'The backlog is within its bounds again.'}\nRows waiting: ${s.rows}, bytes: ${s.bytes}. Previous level: ${previous}.`,
+            plant: this.config.gateway.plant,
+            event: {
+              type: 'BACKLOG_LEVEL',
+              level: s.level,
+              previous,
+              rows: s.rows,
+              bytes: s.bytes,
+              reason: s.reason,
+              at: new Date().toISOString(),
+            },
+          },
+          this.config.sync.notify,
+        ),
+      )
+      .catch((err: unknown) => this.log.warn({ err }, 'backlog notification not queued'));
+  }
+
   private blockPolicies(): BlockPolicies {
     return { ...DEFAULT_BLOCK_POLICIES, ...this.config.containment.block_policies };
   }
@@ -245,7 +279,18 @@ export class Gateway {
       shifts: new ShiftCalendar(config.plant.timezone, config.plant.shifts),
     });
 
+    this.backlog = new BacklogMonitor(
+      store.db,
+      config.store.path,
+      config.sync.bounds,
+      log.child({ component: 'backlog' }),
+      (s, previous) => this.backlogChanged(repos, s, previous),
+    );
+    this.backlog.start();
+    const backlog = this.backlog;
+
     this.pipelineRef = new IngestPipeline({
+      admit: () => backlog.admit(),
       profiles: this.deps.profiles,
       writer: this.writer,
       eventLog: new EventLog(store.db),
@@ -340,6 +385,7 @@ export class Gateway {
         now: () => new Date(),
         routes: () => this.deps.rules.routes,
         sync: () => this.syncRef!,
+        backlog: () => this.backlog!.current,
       },
     });
     await this.app.ready();
@@ -367,6 +413,7 @@ export class Gateway {
     await step('sync', () =>
       Promise.all([...(this.syncRef ? [this.syncRef.stop()] : [])]).then(() => undefined),
     );
+    await step('backlog', () => this.backlog?.stop());
     await step('escalation', () => this.escalation?.stop());
     await step('notifications', () => this.dispatcher?.stop());
     await step('writer', () => this.writer?.close());

@@ -71,6 +71,11 @@ export class Metrics {
     labelNames: ['target'] as const,
     registers: [this.registry],
   });
+  readonly backlogLevel = new Gauge({
+    name: 'holdgate_backlog_level',
+    help: 'ERP backlog against its bounds: 0 ok, 1 past the soft bound, 2 at the hard bound (new work refused)',
+    registers: [this.registry],
+  });
   readonly syncStopped = new Gauge({
     name: 'holdgate_sync_target_stopped',
     help: '1 while a target is stopped because it refused Holdgate (403)',

@@ -38,6 +38,16 @@ export interface AppDeps {
 const BODY_LIMIT = 16 * 1024 * 1024;
 
 function registerApi(app: FastifyInstance, deps: ApiDeps, version: string): void {
+  // At the hard backlog bound, writes are refused (reads and interlocks keep working).
+  app.addHook('onRequest', async (req, reply) => {
+    const b = deps.backlog();
+    const exempt = req.url.startsWith('/api/v1/interlocks') || req.url.startsWith('/api/v1/sync/');
+    if (b.level === 'hard' && req.method !== 'GET' && req.url.startsWith('/api/') && !exempt) {
+      const error = { code: 'HG_BACKLOG_FULL', message: `new work is refused: ${b.reason}`, issues: [] };
+      return reply.code(503).header('retry-after', '30').send({ error });
+    }
+    return undefined;
+  });
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
     done(null, body),
   );

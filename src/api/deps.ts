@@ -6,6 +6,7 @@ import type { GroupCommitWriter } from '../store/group-commit.js';
 import type { OrdersRepo } from '../store/orders-repo.js';
 import type { ApprovalRoute } from '../holds/approval.js';
 import type { SyncService } from '../sync/service.js';
+import type { BacklogState } from '../sync/bounds.js';
 
 export interface ApiDeps {
   mode: 'demo' | 'production';
@@ -21,4 +22,5 @@ export interface ApiDeps {
   /** Approval routes of the loaded rule set. */
   routes: () => readonly ApprovalRoute[];
   sync: () => SyncService;
+  backlog: () => BacklogState;
 }

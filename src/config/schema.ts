@@ -230,6 +230,32 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  sync: z
+    .strictObject({
+      // The store holds business records: at the hard bound new work is refused, never dropped.
+      bounds: z
+        .strictObject({
+          soft_rows: z.number().int().min(1).default(100_000),
+          hard_rows: z.number().int().min(1).default(1_000_000),
+          soft_bytes: z
+            .number()
+            .int()
+            .min(1)
+            .default(256 * 1024 * 1024),
+          hard_bytes: z
+            .number()
+            .int()
+            .min(1)
+            .default(2 * 1024 * 1024 * 1024),
+          // Free space left on the store's file system below which new work is refused.
+          min_free_disk_mb: z.number().int().min(0).default(256),
+          check_ms: z.number().int().min(100).default(2000),
+        })
+        .prefault({}),
+      // Roles told when the backlog crosses a bound.
+      notify: z.array(z.enum(ROLES)).default(['plant_manager']),
+    })
+    .prefault({}),
   approvals: z
     .strictObject({
       // How often overdue approval steps are looked for (deadlines live in the store).

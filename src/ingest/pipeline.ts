@@ -45,6 +45,8 @@ export interface IngestDeps {
   deadLetterMaxBytes: number;
   appliers?: EventApplier[];
   now?: () => Date;
+  /** Throws when new work must be refused (backlog at its hard bound). */
+  admit?: () => void;
 }
 
 export class IngestPipeline {
@@ -59,6 +61,8 @@ export class IngestPipeline {
   }
 
   async ingest(msg: InboundMessage): Promise<IngestOutcome> {
+    // Refused work is not acknowledged: the device keeps it and sends it again later.
+    this.deps.admit?.();
     const receivedAt = msg.receivedAt ?? this.now();
     let decoded: DecodeResult;
     try {

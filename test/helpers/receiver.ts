@@ -22,7 +22,7 @@ export type Answer = (
   attempt: number,
 ) => { status: number; headers?: Record<string, string>; delayMs?: number };
 
-export async function startReceiver(answer: Answer = () => ({ status: 200 })) {
+export async function startReceiver(answer: Answer = () => ({ status: 200 }), port = 0) {
   const received: Received[] = [];
   const attempts = new Map<string, number>();
   let current = answer;
@@ -42,7 +42,7 @@ export async function startReceiver(answer: Answer = () => ({ status: 200 })) {
       }, a.delayMs ?? 0);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/holdgate/tx`,
     received,

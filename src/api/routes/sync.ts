@@ -14,7 +14,7 @@ export function syncRoutes(api: Api, deps: ApiDeps): void {
     summary: 'Per target: queue depth, oldest unacknowledged row, exceptions, stopped or circuit open',
     tag: 'sync',
     permission: 'sync.read',
-    handler: () => ({ targets: deps.sync().status() }),
+    handler: () => ({ backlog: deps.backlog(), targets: deps.sync().status() }),
   });
   api.route({
     method: 'GET',

@@ -1,0 +1,99 @@
+/**
+ * Backlog bounds: at the hard bound new MQTT publishes get no PUBACK (the connection is
+ * closed) and API writes get 503, the daemon stays up, nothing queued is dropped, and
+ * ingest resumes when the ERP comes back and the backlog drains.
+ */
+import { describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { startTestGateway, syncTarget } from '../../helpers/gateway.js';
+import { startReceiver } from '../../helpers/receiver.js';
+import { freePort } from '../../helpers/mosquitto.js';
+import { seedPlant } from '../../helpers/plant.js';
+import { unitsTested } from '../../helpers/cfx.js';
+import { client } from '../../helpers/api.js';
+
+const TOPIC = 'cfx/PLANT-1/L1/tester/L1-FCT';
+
+describe('backlog bounds', () => {
+  it('refuses new work at the hard bound and resumes when the backlog drains', async () => {
+    const port = await freePort();
+    const gw = await startTestGateway(
+      {
+        sync: { bounds: { soft_rows: 2, hard_rows: 3, check_ms: 100 } },
+        notifications: { recipients: [{ role: 'plant_manager', mqtt: true }] },
+      },
+      {
+        targets: [
+          syncTarget({
+            id: 'erp',
+            kind: 'rest',
+            url: `http://127.0.0.1:${port}/tx`,
+            types: ['HOLD_LINE_PLACED'],
+            timeout_ms: 500,
+            retry: { base_ms: 50, max_ms: 200 },
+            circuit: { failures: 1000, open_ms: 100 },
+          }),
+        ],
+      },
+    );
+    let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+    try {
+      await gw.gateway.command(seedPlant);
+      const dev = await mqtt.connectAsync(gw.mqttUrl, { clientId: 'fct-bounds', reconnectPeriod: 0 });
+      // Three failing units in three lots: three holds, three rows the ERP (down) must see.
+      for (const sn of ['SN-001', 'SN-011', 'SN-021'])
+        await dev.publishAsync(TOPIC, JSON.stringify(unitsTested(sn, 'Failed')), { qos: 1 });
+      await expect.poll(() => gw.gateway.backlogState?.level, { timeout: 5000 }).toBe('hard');
+      expect((await gw.gateway.http.inject('/metrics')).body).toMatch(/holdgate_backlog_level 2/);
+
+      // The next publish is not acknowledged: the broker closes the connection instead.
+      const refused = unitsTested('SN-002', 'Failed');
+      const outcome = await new Promise<string>((resolve) => {
+        dev.once('close', () => resolve('closed'));
+        dev.publish(TOPIC, JSON.stringify(refused), { qos: 1 }, (err) =>
+          resolve(err ? `error: ${err.message}` : 'acked'),
+        );
+      });
+      expect(outcome).not.toBe('acked');
+      dev.end(true);
+      const db = gw.gateway.store.db;
+      expect(
+        db.prepare('SELECT count(*) AS n FROM events WHERE source_event_id = ?').get(refused.UniqueID),
+      ).toEqual({ n: 0 });
+      // The daemon stays up: health, reads and interlocks answer; writes are refused.
+      expect((await gw.gateway.http.inject('/healthz')).statusCode).toBe(200);
+      expect(gw.gateway.interlocks.check({ serial: 'SN-001' }, 'ship').allowed).toBe(false);
+      const write = await client(gw.gateway).post('/api/v1/holds', {
+        type: 'QUALITY',
+        reason: 'manual check',
+        lots: ['REEL-C14'],
+      });
+      expect(write.statusCode).toBe(503);
+      expect(write.json().error.code).toBe('HG_BACKLOG_FULL');
+      expect((await client(gw.gateway).get('/api/v1/sync/status')).json().backlog).toMatchObject({
+        level: 'hard',
+        rows: 3,
+      });
+      expect(
+        db
+          .prepare("SELECT payload FROM outbox WHERE type = 'NOTIFY'")
+          .all()
+          .map((r) => JSON.parse((r as { payload: string }).payload).event.type),
+      ).toContain('BACKLOG_LEVEL');
+
+      // The ERP comes back: the backlog drains, nothing was dropped, ingest resumes.
+      receiver = await startReceiver(() => ({ status: 200 }), port);
+      await expect.poll(() => receiver!.applied().length, { timeout: 10_000 }).toBe(3);
+      await expect.poll(() => gw.gateway.backlogState?.level, { timeout: 5000 }).toBe('ok');
+      const again = await mqtt.connectAsync(gw.mqttUrl, { clientId: 'fct-bounds-2', reconnectPeriod: 0 });
+      await again.publishAsync(TOPIC, JSON.stringify(refused), { qos: 1 });
+      await again.endAsync();
+      expect(
+        db.prepare('SELECT count(*) AS n FROM events WHERE source_event_id = ?').get(refused.UniqueID),
+      ).toEqual({ n: 1 });
+    } finally {
+      await gw.stop();
+      await receiver?.close();
+    }
+  });
+});
