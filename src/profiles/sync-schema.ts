@@ -38,6 +38,14 @@ export const syncTargetSchema = z.strictObject({
       max_ms: z.number().int().min(100).default(60_000),
     })
     .prefault({}),
+  // Backlog replay must not starve live rows: rows younger than live_window_ms go first,
+  // older ones at most rows_per_s (0 = no limit).
+  replay: z
+    .strictObject({
+      live_window_ms: z.number().int().min(0).default(10_000),
+      rows_per_s: z.number().min(0).default(0),
+    })
+    .prefault({}),
   circuit: z
     .strictObject({
       // Consecutive failures that open the breaker, and how long it stays open.

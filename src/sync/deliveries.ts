@@ -35,6 +35,12 @@ export class Deliveries {
     this.s = {
       duePerKey: p(due('AND e.ordering_key = d.ordering_key')),
       dueGlobal: p(due('')),
+      duePerKeyLive: p(
+        due('AND e.ordering_key = d.ordering_key').replace(
+          'WHERE d.target',
+          'WHERE o.created_at >= @since AND d.target',
+        ),
+      ),
       ack: p(
         "UPDATE sync_deliveries SET state = 'ACKED', attempts = attempts + 1, acked_at = ?, last_error = NULL WHERE target = ? AND seq = ?",
       ),
@@ -68,6 +74,12 @@ export class Deliveries {
       now,
       limit,
     }) as (DueRow & { payload: string })[];
+    return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as unknown }));
+  }
+
+  /** Heads of keys whose row was written since `since` (live traffic, served before a backlog). */
+  dueLive(target: string, now: string, since: string, limit: number): DueRow[] {
+    const rows = this.s.duePerKeyLive!.all({ target, now, since, limit }) as (DueRow & { payload: string })[];
     return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as unknown }));
   }
 

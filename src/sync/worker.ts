@@ -80,9 +80,7 @@ export class SyncWorker {
     if (free > 0) {
       const max = this.target.batch.max_rows;
       const limit = this.target.order === 'global' ? 1 : free * max + this.inFlightKeys.size;
-      const due = this.deliveries
-        .due(this.target.id, this.target.order, this.now().toISOString(), limit)
-        .filter((r) => !this.inFlightKeys.has(r.orderingKey));
+      const due = this.select(limit).filter((r) => !this.inFlightKeys.has(r.orderingKey));
       // One batch per free slot; a batch holds the heads of up to max_rows different keys.
       const batches: DueRow[][] = [];
       for (const r of due) {
@@ -98,6 +96,36 @@ export class SyncWorker {
       for (const b of batches) void this.deliver(b);
     }
     this.schedule(this.inFlightKeys.size > 0 ? 50 : 250);
+  }
+
+  private tokens = 0;
+  private tokensAt = Date.now();
+
+  /**
+   * Live rows (younger than replay.live_window_ms) first, so a backlog being replayed
+   * after an outage does not starve them; backlog rows then fill the free slots, at most
+   * replay.rows_per_s. Only heads of keys are ever selected, so per-key order holds.
+   */
+  private select(limit: number): DueRow[] {
+    const now = this.now();
+    const nowIso = now.toISOString();
+    const { live_window_ms: window, rows_per_s: rate } = this.target.replay;
+    if (this.target.order === 'global' || window === 0)
+      return this.deliveries.due(this.target.id, this.target.order, nowIso, limit);
+    const since = new Date(now.getTime() - window).toISOString();
+    const live = this.deliveries.dueLive(this.target.id, nowIso, since, limit);
+    const seen = new Set(live.map((r) => r.seq));
+    let backlog = this.deliveries
+      .due(this.target.id, 'per_key', nowIso, limit)
+      .filter((r) => !seen.has(r.seq));
+    if (rate > 0) {
+      const t = Date.now();
+      this.tokens = Math.min(rate, this.tokens + ((t - this.tokensAt) / 1000) * rate);
+      this.tokensAt = t;
+      backlog = backlog.slice(0, Math.floor(this.tokens));
+      this.tokens -= backlog.length;
+    }
+    return [...live, ...backlog].slice(0, limit);
   }
 
   private async deliver(rows: DueRow[]): Promise<void> {
