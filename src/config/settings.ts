@@ -115,12 +115,16 @@ export function loadSettings(opts: LoadConfigOptions, env: NodeJS.ProcessEnv = p
   const targets = loadSyncTargets(syncDir, errors);
   if (result.config)
     for (const t of targets)
-      if (t.enabled && t.secret)
-        try {
-          resolveSecret(t.secret, env);
-        } catch (err) {
-          errors.push(`${syncDir}/${t.id}: secret: ${(err as Error).message}`);
-        }
+      for (const [key, ref] of [
+        ['secret', t.secret],
+        ['auth.password', t.auth?.password],
+      ] as const)
+        if (t.enabled && ref)
+          try {
+            resolveSecret(ref, env);
+          } catch (err) {
+            errors.push(`${syncDir}/${t.id}: ${key}: ${(err as Error).message}`);
+          }
   if (errors.length > 0 || !result.config) throw configError(errors);
   return { config: result.config, profiles, rules, targets };
 }

@@ -24,6 +24,23 @@ export const syncTargetSchema = z.strictObject({
   url: z.url('must be an http(s) URL'),
   // HMAC-SHA256 key for the X-Holdgate-Signature header.
   secret: secretRefSchema.optional(),
+  // Session login for receivers that want a bearer token: POST {username, password} to
+  // login_url, read `token` from the JSON answer; a 401 later logs in again and retries.
+  auth: z
+    .strictObject({
+      login_url: z.url('must be an http(s) URL'),
+      username: z.string().min(1),
+      password: secretRefSchema,
+    })
+    .optional(),
+  // This target's own shape: type names and payload fields picked by path (default: canonical).
+  mapping: z
+    .strictObject({
+      type_names: z.partialRecord(z.enum(OUTBOX_TYPES), z.string().min(1)).default({}),
+      // out field → dotted path in the canonical payload, e.g. { Batch: lotId, Qty: quantity }
+      fields: z.record(z.string(), z.string().min(1)).optional(),
+    })
+    .optional(),
   types: z
     .array(z.enum(OUTBOX_TYPES, `must be one of ${OUTBOX_TYPES.join(', ')}`))
     .min(1, 'list the transaction types this target takes'),

@@ -39,6 +39,14 @@ export class SyncService {
         timeoutMs: t.timeout_ms,
         connections: t.concurrency,
         batch: t.batch.max_rows > 1,
+        auth: t.auth
+          ? {
+              loginUrl: t.auth.login_url,
+              username: t.auth.username,
+              password: resolveSecret(t.auth.password),
+            }
+          : undefined,
+        mapping: t.mapping ? { typeNames: t.mapping.type_names, fields: t.mapping.fields } : undefined,
       });
       const worker = new SyncWorker(t, connector, this.repos, this.writer, this.log.child({ target: t.id }), {
         onAck: (target, rows) => this.metrics.syncAcked.inc({ target }, rows),
