@@ -187,6 +187,44 @@ describe('REST sync target', () => {
       .toMatch(/erp-rest: 0 queued, 0 in the exception queue, 4 acknowledged/);
   });
 
+  it('resolving an exception from the shell unblocks the rows behind it without sending it', async () => {
+    const { gw, receiver, hold, voidIt } = await setup((r) =>
+      r.json.type === 'HOLD_LINE_PLACED' && r.json.orderingKey === 'lot:L2-A'
+        ? { status: 400 }
+        : { status: 200 },
+    );
+    const h = await hold('L2-A', 1);
+    await voidIt(h.holdId);
+    await expect.poll(() => gw.gateway.sync.status()[0]!.exceptions, { timeout: 10_000 }).toBe(1);
+    const seq = (gw.gateway.sync.deliveries.exceptions()[0] as { seq: number }).seq;
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [HOLDGATE_BIN, 'sync', ...args, '--store', gw.dbPath], {
+        cwd: REPO,
+        encoding: 'utf8',
+      });
+    expect(cli('resolve', 'erp-rest', String(seq)).status).toBe(2);
+    expect(cli('resolve', 'erp-rest', String(seq), '--reason', 'booked by hand in the ERP').status).toBe(0);
+    await expect
+      .poll(() => receiver.applied().map((r) => r.json.type), { timeout: 10_000 })
+      .toEqual(['HOLD_LINE_VOIDED']);
+    expect(gw.gateway.sync.deliveries.get('erp-rest', seq)).toMatchObject({ state: 'RESOLVED' });
+  });
+
+  it('opens the circuit after repeated failures and stops calling for a while', async () => {
+    const { receiver, hold } = await setup(() => ({ status: 503 }), {
+      circuit: { failures: 2, open_ms: 1500 },
+      retry: { base_ms: 10, max_ms: 100 },
+    });
+    await hold('L1-A', 1);
+    await expect.poll(() => receiver.received.length, { timeout: 5000 }).toBe(2);
+    const opened = receiver.received[1]!.at;
+    await new Promise((r) => setTimeout(r, 1000));
+    // Backoff alone would have retried ~50 times by now; the open breaker kept it at two.
+    expect(receiver.received.length).toBe(2);
+    await expect.poll(() => receiver.received.length, { timeout: 5000 }).toBeGreaterThan(2);
+    expect(receiver.received[2]!.at - opened).toBeGreaterThanOrEqual(1400);
+  });
+
   it('a 403 stops the target with its rows still queued; resume sends them', async () => {
     let forbidden = true;
     const { gw, receiver, hold } = await setup(() => (forbidden ? { status: 403 } : { status: 200 }));
