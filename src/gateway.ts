@@ -344,6 +344,7 @@ export class Gateway {
       this.writer,
       this.metrics,
       log.child({ component: 'sync' }),
+      config.sync.notify,
     );
     this.syncRef.start();
 

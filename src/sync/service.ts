@@ -13,6 +13,8 @@ import { DomainError } from '../errors.js';
 
 export class SyncService {
   private readonly workers = new Map<string, SyncWorker>();
+  /** Acknowledgements of the last minute, for a rows/s figure in the status. */
+  private recentAcks: { target: string; rows: number; at: number }[] = [];
   readonly deliveries: Deliveries;
 
   constructor(
@@ -21,6 +23,7 @@ export class SyncService {
     private readonly writer: GroupCommitWriter,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly notifyRoles: readonly string[] = [],
   ) {
     this.deliveries = new Deliveries(repos.db);
   }
@@ -49,15 +52,53 @@ export class SyncService {
         mapping: t.mapping ? { typeNames: t.mapping.type_names, fields: t.mapping.fields } : undefined,
       });
       const worker = new SyncWorker(t, connector, this.repos, this.writer, this.log.child({ target: t.id }), {
-        onAck: (target, rows) => this.metrics.syncAcked.inc({ target }, rows),
+        onAck: (target, rows) => {
+          this.metrics.syncAcked.inc({ target }, rows);
+          this.recentAcks.push({ target, rows, at: Date.now() });
+        },
         onException: (target) => this.metrics.syncExceptions.inc({ target }),
-        onStopped: (target) => this.metrics.syncStopped.set({ target }, 1),
+        onStopped: (target, reason) => {
+          this.metrics.syncStopped.set({ target }, 1);
+          this.alarm(
+            `[Holdgate] sync target ${target} STOPPED`,
+            `${target} refuses Holdgate (${reason}). Its rows stay queued; fix its access, then resume it.`,
+            target,
+            reason,
+          );
+        },
       });
       this.workers.set(t.id, worker);
       worker.start();
       this.log.info({ target: t.id, url: t.url, types: t.types, order: t.order }, 'sync target started');
     }
     this.metrics.registerSyncStatus(() => this.status());
+  }
+
+  /** An alarm to the configured roles, queued in the outbox like every notification. */
+  private alarm(subject: string, text: string, target: string, reason: string): void {
+    const notify = this.repos.notifyRoles;
+    if (!notify) return;
+    void this.writer
+      .submit(() =>
+        notify(
+          {
+            subject,
+            text,
+            plant: null,
+            event: { type: 'SYNC_TARGET_STOPPED', target, reason, at: new Date().toISOString() },
+          },
+          this.notifyRoles,
+        ),
+      )
+      .catch((err: unknown) => this.log.warn({ err }, 'sync alarm not queued'));
+  }
+
+  private rowsPerSecond(target: string): number {
+    const since = Date.now() - 10_000;
+    this.recentAcks = this.recentAcks.filter((a) => a.at >= Date.now() - 60_000);
+    return (
+      this.recentAcks.filter((a) => a.target === target && a.at >= since).reduce((n, a) => n + a.rows, 0) / 10
+    );
   }
 
   kick(): void {
@@ -79,6 +120,7 @@ export class SyncService {
         oldestQueuedAgeSeconds: s?.oldestQueuedAt
           ? Math.round((Date.now() - Date.parse(s.oldestQueuedAt)) / 1000)
           : 0,
+        rowsPerSecond: this.rowsPerSecond(t.id),
         stopped: w?.stopped ?? null,
         circuitOpen: w?.circuitOpen ?? false,
       };

@@ -24,7 +24,7 @@ async function setup(answer?: Parameters<typeof startReceiver>[0], target: Recor
   process.env.HOLDGATE_TEST_ERP_HMAC = SECRET;
   const receiver = await startReceiver(answer);
   const gw = await startTestGateway(
-    {},
+    { notifications: { recipients: [{ role: 'plant_manager', mqtt: true }] } },
     {
       targets: [
         syncTarget({
@@ -234,9 +234,18 @@ describe('REST sync target', () => {
       .poll(() => (gw.gateway.sync.status()[0]!.stopped ?? '') !== '', { timeout: 10_000 })
       .toBe(true);
     const stuck = gw.gateway.sync.status()[0]!;
+    // The alarm is queued to the notified roles like any notification.
+    expect(
+      (
+        gw.gateway.store.db.prepare("SELECT payload FROM outbox WHERE type = 'NOTIFY'").all() as {
+          payload: string;
+        }[]
+      ).map((r) => JSON.parse(r.payload).event.type),
+    ).toContain('SYNC_TARGET_STOPPED');
     expect(stuck).toMatchObject({ queued: 2, exceptions: 0 });
     forbidden = false;
     await client(gw.gateway).post('/api/v1/sync/targets/erp-rest/resume', {});
     await expect.poll(() => receiver.applied().length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => gw.gateway.sync.status()[0]!.rowsPerSecond).toBeGreaterThan(0);
   });
 });
