@@ -61,15 +61,19 @@ export async function drainBench(
     );
     const started = performance.now();
     sync.start();
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      const s = sync.status()[0]!;
-      if (s.queued === 0) break;
-      if (performance.now() - started > 300_000) throw new Error(`drain did not finish: ${s.queued} left`);
+    try {
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 100));
+        const s = sync.status()[0]!;
+        if (s.queued === 0) break;
+        if (performance.now() - started > 300_000) throw new Error(`drain did not finish: ${s.queued} left`);
+      }
+    } finally {
+      // Workers stop before the store closes, whatever happened.
+      await sync.stop();
+      await writer.close();
     }
     const seconds = (performance.now() - started) / 1000;
-    await sync.stop();
-    await writer.close();
     return { rowsPerS: DRAIN.rows / seconds, seconds };
   } finally {
     db.close();

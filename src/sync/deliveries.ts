@@ -35,10 +35,16 @@ export class Deliveries {
     this.s = {
       duePerKey: p(due('AND e.ordering_key = d.ordering_key')),
       dueGlobal: p(due('')),
+      // Outbox sequence and creation time grow together: the first row written since a time.
+      // INDEXED BY: min(seq) alone makes SQLite walk the whole table when no row qualifies.
+      firstSince: p(
+        'SELECT seq FROM outbox INDEXED BY outbox_created WHERE created_at >= ? ORDER BY created_at, seq LIMIT 1',
+      ),
       duePerKeyLive: p(
         due('AND e.ordering_key = d.ordering_key').replace(
           'WHERE d.target',
-          'WHERE o.created_at >= @since AND d.target',
+          // A seq range on the (target, state, seq) index: live rows are the newest.
+          'WHERE d.seq >= @fromSeq AND d.target',
         ),
       ),
       ack: p(
@@ -79,7 +85,11 @@ export class Deliveries {
 
   /** Heads of keys whose row was written since `since` (live traffic, served before a backlog). */
   dueLive(target: string, now: string, since: string, limit: number): DueRow[] {
-    const rows = this.s.duePerKeyLive!.all({ target, now, since, limit }) as (DueRow & { payload: string })[];
+    const from = this.s.firstSince!.get(since) as { seq: number } | undefined;
+    if (!from) return [];
+    const rows = this.s.duePerKeyLive!.all({ target, now, fromSeq: from.seq, limit }) as (DueRow & {
+      payload: string;
+    })[];
     return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as unknown }));
   }
 

@@ -114,6 +114,8 @@ export class SyncWorker {
       return this.deliveries.due(this.target.id, this.target.order, nowIso, limit);
     const since = new Date(now.getTime() - window).toISOString();
     const live = this.deliveries.dueLive(this.target.id, nowIso, since, limit);
+    // Live rows fill every slot: no need to look at the backlog this time.
+    if (live.length >= limit) return live;
     const seen = new Set(live.map((r) => r.seq));
     let backlog = this.deliveries
       .due(this.target.id, 'per_key', nowIso, limit)

@@ -17,6 +17,8 @@ CREATE TABLE sync_deliveries (
   PRIMARY KEY (target, seq)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX sync_deliveries_open ON sync_deliveries (target, state, seq);
+-- Finds where live rows begin (replay gives them precedence over a backlog).
+CREATE INDEX outbox_created ON outbox (created_at);
 -- "Is there an earlier open row of this key?" is two range seeks with state in the index.
 CREATE INDEX sync_deliveries_key ON sync_deliveries (target, ordering_key, state, seq);
 `;
