@@ -411,9 +411,7 @@ export class Gateway {
     await step('http', () => this.app?.close());
     await step('broker', () => this.broker?.stop());
     await step('plant-client', () => this.plantClient?.stop());
-    await step('sync', () =>
-      Promise.all([...(this.syncRef ? [this.syncRef.stop()] : [])]).then(() => undefined),
-    );
+    await step('sync', () => this.syncRef?.stop());
     await step('backlog', () => this.backlog?.stop());
     await step('escalation', () => this.escalation?.stop());
     await step('notifications', () => this.dispatcher?.stop());

@@ -162,6 +162,7 @@ export function submitDisposition(
       i + 1,
       s.role,
       s.quorum,
+      s.sla_hours ?? null,
       i === 0 ? hours(at, s.sla_hours) : null,
       s.escalate_to ?? null,
       i === 0 ? 'PENDING' : 'WAITING',
@@ -270,7 +271,7 @@ export function approveDisposition(
   r.dispositions.setTask(task.id, 'APPROVED', at);
   const next = r.dispositions.tasks(id).find((t) => t.state === 'WAITING');
   if (next) {
-    const due = hours(at, routeStepSla(r, id, next.step));
+    const due = hours(at, next.sla_hours ?? undefined);
     r.dispositions.setTask(next.id, 'PENDING', null, due);
     notifyTask(r, id, next.step, next.role, due, at);
     return { state: 'SUBMITTED', step: next.step, signatureId };
@@ -278,16 +279,6 @@ export function approveDisposition(
   r.dispositions.decide(id, 'APPROVED', at);
   const state = executeDisposition(r, id, { type: 'user', id: signer.username }, at);
   return { state, step: task.step, signatureId };
-}
-
-/** The SLA hours of a step, read back from the route recorded in the audit entry at submit. */
-function routeStepSla(r: Repos, id: string, step: number): number | undefined {
-  const entry = r.audit
-    .query({ entityType: 'disposition', entityId: id })
-    .filter((e) => e.action === 'DISPOSITION_SUBMITTED')
-    .at(-1);
-  const steps = entry?.after ? (JSON.parse(entry.after) as { steps: { sla_hours?: number }[] }).steps : [];
-  return steps[step - 1]?.sla_hours;
 }
 
 export function rejectDisposition(r: Repos, id: string, signer: Signer, reason: string, at: string): void {

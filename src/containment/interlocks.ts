@@ -12,6 +12,7 @@ export type InterlockSubject = { serial: string } | { lot: string };
 
 export class Interlocks {
   private readonly exceptionsFor;
+  private readonly insertRefusal;
 
   constructor(
     private readonly r: Repos,
@@ -19,6 +20,9 @@ export class Interlocks {
     private readonly unknownPolicy: 'allow' | 'deny',
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.insertRefusal = r.db.prepare(
+      'INSERT INTO interlock_refusals (at, subject, kind, operation, requester, holds) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     this.exceptionsFor = r.db.prepare(
       `SELECT id, kind, reference, expires_at AS expiresAt, customer,
          CASE WHEN quantity_limit IS NULL THEN NULL ELSE quantity_limit - used END AS remaining
@@ -65,10 +69,8 @@ export class Interlocks {
     requester: string,
     at: string,
   ): Promise<void> {
-    return writer.submit((db) => {
-      db.prepare(
-        'INSERT INTO interlock_refusals (at, subject, kind, operation, requester, holds) VALUES (?, ?, ?, ?, ?, ?)',
-      ).run(
+    return writer.submit(() => {
+      this.insertRefusal.run(
         at,
         answer.subject.id,
         answer.subject.kind,

@@ -36,6 +36,7 @@ export interface TaskRow {
   step: number;
   role: string;
   quorum: number;
+  sla_hours: number | null;
   due_at: string | null;
   escalation_role: string | null;
   state: 'WAITING' | 'PENDING' | 'APPROVED' | 'REJECTED' | 'ESCALATED' | 'CANCELLED';
@@ -81,8 +82,8 @@ export class DispositionRepo {
       executed: p("UPDATE dispositions SET state = 'EXECUTED', executed_at = ? WHERE id = ?"),
       setResult: p('UPDATE disposition_slices SET result_line_id = ? WHERE id = ?'),
       insertTask:
-        p(`INSERT INTO approval_tasks (disposition_id, step, role, quorum, due_at, escalation_role, state, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+        p(`INSERT INTO approval_tasks (disposition_id, step, role, quorum, sla_hours, due_at, escalation_role, state, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       tasks: p('SELECT * FROM approval_tasks WHERE disposition_id = ? ORDER BY step, id'),
       setTask: p(
         'UPDATE approval_tasks SET state = ?, ended_at = ?, due_at = coalesce(?, due_at) WHERE id = ?',
@@ -196,14 +197,14 @@ export class DispositionRepo {
     step: number,
     role: string,
     quorum: number,
+    slaHours: number | null,
     dueAt: string | null,
     escalation: string | null,
     state: TaskRow['state'],
     at: string,
   ): number {
-    return Number(
-      this.s.insertTask!.run(id, step, role, quorum, dueAt, escalation, state, at).lastInsertRowid,
-    );
+    const info = this.s.insertTask!.run(id, step, role, quorum, slaHours, dueAt, escalation, state, at);
+    return Number(info.lastInsertRowid);
   }
 
   tasks(id: string): TaskRow[] {

@@ -169,21 +169,19 @@ export class EmbeddedBroker {
     const requester = InterlockTopic.requester(packet.topic);
     if (requester !== undefined && this.deps.interlocks)
       return this.answerInterlock(client, deviceId, requester, payload, callback);
-    // ingest() may throw synchronously (backlog full): that too is "not committed".
-    Promise.resolve()
-      .then(() => this.deps.pipeline.ingest({ transport: 'mqtt', deviceId, topic: packet.topic, payload }))
-      .then(
-        () => callback(null),
-        // Not committed: an error makes aedes drop the connection without a PUBACK,
-        // so the device resends (clean: false) and nothing acknowledged is lost.
-        (err: unknown) => {
-          this.deps.log.error(
-            { err, clientId: client.id, topic: packet.topic },
-            'ingest not committed; no PUBACK',
-          );
-          callback(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+    // A refusal (backlog full) rejects like a failed commit: no PUBACK either way.
+    this.deps.pipeline.ingest({ transport: 'mqtt', deviceId, topic: packet.topic, payload }).then(
+      () => callback(null),
+      // Not committed: an error makes aedes drop the connection without a PUBACK,
+      // so the device resends (clean: false) and nothing acknowledged is lost.
+      (err: unknown) => {
+        this.deps.log.error(
+          { err, clientId: client.id, topic: packet.topic },
+          'ingest not committed; no PUBACK',
+        );
+        callback(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   }
 
   /**

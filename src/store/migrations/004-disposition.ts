@@ -38,6 +38,8 @@ CREATE TABLE approval_tasks (
   step            INTEGER NOT NULL,
   role            TEXT NOT NULL,
   quorum          INTEGER NOT NULL,
+  -- The step's SLA, kept so the deadline can be set when the step opens.
+  sla_hours       REAL,
   due_at          TEXT,
   escalation_role TEXT,
   state           TEXT NOT NULL CHECK (state IN ('WAITING','PENDING','APPROVED','REJECTED','ESCALATED','CANCELLED')),
