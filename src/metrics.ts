@@ -76,6 +76,12 @@ export class Metrics {
     help: 'ERP backlog against its bounds: 0 ok, 1 past the soft bound, 2 at the hard bound (new work refused)',
     registers: [this.registry],
   });
+  readonly erpConflicts = new Counter({
+    name: 'holdgate_erp_conflicts_total',
+    help: 'Differences found between an ERP’s hold location and Holdgate’s acknowledged transactions',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
   readonly syncStopped = new Gauge({
     name: 'holdgate_sync_target_stopped',
     help: '1 while a target is stopped because it refused Holdgate (403)',

@@ -4,11 +4,13 @@
  * (apt-get install -y --no-install-recommends); otherwise it stops and names them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { initTryton } from './helpers/tryton.js';
 
 /** command on PATH → Debian package providing it. Later issues add mosquitto, socat, Tryton. */
 export const REQUIRED: Record<string, string> = {
   mosquitto: 'mosquitto',
   openssl: 'openssl',
+  curl: 'curl',
 };
 
 function missing(): [string, string][] {
@@ -17,7 +19,13 @@ function missing(): [string, string][] {
   );
 }
 
-export default function setup(): void {
+export default async function setup(): Promise<void> {
+  installMissing();
+  // Tryton: packages and the pristine database, once per machine (~25 s, then ~0.1 s).
+  await initTryton();
+}
+
+function installMissing(): void {
   const absent = missing();
   if (absent.length === 0) return;
   const packages = [...new Set(absent.map(([, pkg]) => pkg))];

@@ -53,6 +53,7 @@ export class ApiError extends Error {
 /** Domain refusals map to HTTP by their code. */
 function statusForDomain(code: string): number {
   if (code.endsWith('_NOT_FOUND')) return 404;
+  if (code === 'HG_ERP_UNAVAILABLE') return 502;
   if (
     /^HG_(SPLIT|SLICE|LOT_SERIALS|DEVIATION|DISPOSITION_EMPTY)/.test(code) ||
     code === 'HG_REASON_REQUIRED' ||

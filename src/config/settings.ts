@@ -115,10 +115,12 @@ export function loadSettings(opts: LoadConfigOptions, env: NodeJS.ProcessEnv = p
   const targets = loadSyncTargets(syncDir, errors);
   if (result.config)
     for (const t of targets)
-      for (const [key, ref] of [
-        ['secret', t.secret],
-        ['auth.password', t.auth?.password],
-      ] as const)
+      for (const [key, ref] of t.kind === 'rest'
+        ? ([
+            ['secret', t.secret],
+            ['auth.password', t.auth?.password],
+          ] as const)
+        : ([['password', t.password]] as const))
         if (t.enabled && ref)
           try {
             resolveSecret(ref, env);

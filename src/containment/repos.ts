@@ -7,6 +7,7 @@ import { Outbox } from '../store/outbox.js';
 import { OrdersRepo } from '../store/orders-repo.js';
 import type { NotifyRoles } from '../notify/queue.js';
 import { DispositionRepo } from '../store/disposition-repo.js';
+import { ErpRepo } from '../store/erp-repo.js';
 
 export interface Repos {
   db: Db;
@@ -16,6 +17,7 @@ export interface Repos {
   outbox: Outbox;
   orders: OrdersRepo;
   dispositions: DispositionRepo;
+  erp: ErpRepo;
   /** Queues notifications to roles (set by the composition root). */
   notifyRoles?: NotifyRoles;
 }
@@ -29,5 +31,6 @@ export function createRepos(db: Db, gatewayId: string, storeId: string): Repos {
     outbox: new Outbox(db, gatewayId, storeId),
     orders: new OrdersRepo(db),
     dispositions: new DispositionRepo(db),
+    erp: new ErpRepo(db),
   };
 }

@@ -20,10 +20,21 @@ export interface OutgoingRow {
 }
 
 export interface Connector {
-  /** Sends rows (one, or a batch when the target allows); the result applies to all of them. */
-  send(rows: OutgoingRow[]): Promise<SendResult>;
+  /**
+   * Sends rows (one, or a batch when the target allows): one result for all of them, or
+   * one per row in the same order when the target answers each document separately.
+   */
+  send(rows: OutgoingRow[]): Promise<SendResult | SendResult[]>;
   login?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One result per row, whichever form the connector answered in. */
+export function perRow(result: SendResult | SendResult[], count: number): SendResult[] {
+  if (!Array.isArray(result)) return Array.from({ length: count }, () => result);
+  if (result.length !== count)
+    throw new Error(`connector answered ${result.length} results for ${count} rows`);
+  return result;
 }
 
 /** Status → result, for HTTP-speaking connectors. */

@@ -6,6 +6,11 @@ import type { Metrics } from '../metrics.js';
 import type { SyncTarget } from '../profiles/sync-schema.js';
 import { resolveSecret } from '../config/secrets.js';
 import { RestConnector } from './rest-connector.js';
+import type { Connector } from './connector.js';
+import { TrytonRpc } from './tryton/rpc.js';
+import { TrytonConnector } from './tryton/connector.js';
+import { TrytonInbound, type PullReport } from './tryton/inbound.js';
+import type { ErpConflict } from '../store/erp-repo.js';
 import { SyncWorker } from './worker.js';
 import { Deliveries } from './deliveries.js';
 import type { Actor } from '../holds/types.js';
@@ -13,6 +18,7 @@ import { DomainError } from '../errors.js';
 
 export class SyncService {
   private readonly workers = new Map<string, SyncWorker>();
+  private readonly inbound = new Map<string, TrytonInbound>();
   /** Acknowledgements of the last minute, for a rows/s figure in the status. */
   private recentAcks: { target: string; rows: number; at: number }[] = [];
   readonly deliveries: Deliveries;
@@ -36,21 +42,7 @@ export class SyncService {
     this.repos.outbox.targetsFor = (type) => byType.get(type) ?? [];
     this.repos.outbox.onEnqueue = () => setTimeout(() => this.kick(), 0).unref();
     for (const t of enabled) {
-      const connector = new RestConnector({
-        url: t.url,
-        secret: t.secret ? resolveSecret(t.secret) : undefined,
-        timeoutMs: t.timeout_ms,
-        connections: t.concurrency,
-        batch: t.batch.max_rows > 1,
-        auth: t.auth
-          ? {
-              loginUrl: t.auth.login_url,
-              username: t.auth.username,
-              password: resolveSecret(t.auth.password),
-            }
-          : undefined,
-        mapping: t.mapping ? { typeNames: t.mapping.type_names, fields: t.mapping.fields } : undefined,
-      });
+      const connector = this.connectorFor(t);
       const worker = new SyncWorker(t, connector, this.repos, this.writer, this.log.child({ target: t.id }), {
         onAck: (target, rows) => {
           this.metrics.syncAcked.inc({ target }, rows);
@@ -72,6 +64,85 @@ export class SyncService {
       this.log.info({ target: t.id, url: t.url, types: t.types, order: t.order }, 'sync target started');
     }
     this.metrics.registerSyncStatus(() => this.status());
+  }
+
+  private connectorFor(t: SyncTarget): Connector {
+    if (t.kind === 'rest')
+      return new RestConnector({
+        url: t.url,
+        secret: t.secret ? resolveSecret(t.secret) : undefined,
+        timeoutMs: t.timeout_ms,
+        connections: t.concurrency,
+        batch: t.batch.max_rows > 1,
+        auth: t.auth
+          ? {
+              loginUrl: t.auth.login_url,
+              username: t.auth.username,
+              password: resolveSecret(t.auth.password),
+            }
+          : undefined,
+        mapping: t.mapping ? { typeNames: t.mapping.type_names, fields: t.mapping.fields } : undefined,
+      });
+    const rpc = new TrytonRpc({
+      url: t.url,
+      database: t.database,
+      username: t.username,
+      password: resolveSecret(t.password),
+      timeoutMs: t.timeout_ms,
+      connections: t.concurrency,
+    });
+    const connector = new TrytonConnector(rpc, {
+      codes: t.locations,
+      prepare: t.prepare,
+      returnParty: t.return_party,
+    });
+    if (t.inbound.enabled) {
+      // The pull has its own session: a long read never waits behind the drain's writes.
+      const pullRpc = new TrytonRpc({ ...rpc.options, connections: 1 });
+      const puller = new TrytonConnector(pullRpc, {
+        codes: t.locations,
+        prepare: false,
+        returnParty: t.return_party,
+      });
+      const inbound = new TrytonInbound(
+        t.id,
+        t.inbound.interval_s,
+        t.inbound.plant,
+        puller,
+        this.repos,
+        this.repos.erp,
+        this.writer,
+        this.log.child({ target: t.id, inbound: true }),
+        (c) => this.conflictAlarm(c),
+      );
+      this.inbound.set(t.id, inbound);
+      inbound.start();
+    }
+    return connector;
+  }
+
+  private conflictAlarm(c: ErpConflict): void {
+    this.metrics.erpConflicts.inc({ target: c.target });
+    this.log.warn(
+      { target: c.target, lot: c.lot_id, expected: c.expected, found: c.found, conflict: c.id },
+      'ERP conflict: the hold location differs from Holdgate',
+    );
+    this.alarm(
+      `[Holdgate] ERP conflict on lot ${c.lot_id}`,
+      `${c.target} shows ${c.found} of lot ${c.lot_id} in its hold location; Holdgate's acknowledged transactions say ${c.expected}. ` +
+        `Find out who moved it, fix the ERP or accept its figure (conflict ${c.id}).`,
+      c.target,
+      `conflict ${c.id}`,
+    );
+  }
+
+  /** Pulls master data from a target now (also runs on its schedule). */
+  pull(target: string): Promise<PullReport> {
+    const i = this.inbound.get(target);
+    if (!i) throw new DomainError('HG_SYNC_TARGET_NOT_FOUND', `sync target ${target} has no inbound pull`);
+    return i.pull().catch((err: unknown) => {
+      throw new DomainError('HG_ERP_UNAVAILABLE', `pull from ${target} failed: ${(err as Error).message}`);
+    });
   }
 
   /** An alarm to the configured roles, queued in the outbox like every notification. */
@@ -128,6 +199,7 @@ export class SyncService {
   }
 
   async stop(): Promise<void> {
+    await Promise.all([...this.inbound.values()].map((i) => i.stop()));
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
   }
 
@@ -181,6 +253,25 @@ export function resolveException(
     entityType: 'outbox',
     entityId: String(seq),
     after: { target },
+    reason,
+  });
+}
+
+/** A person accepts the ERP's figure: it becomes the baseline for that lot from now on. */
+export function acceptConflict(r: Repos, id: number, reason: string, actor: Actor, at: string): void {
+  const c = r.erp.conflict(id);
+  if (!c) throw new DomainError('HG_CONFLICT_NOT_FOUND', `ERP conflict ${id} does not exist`);
+  if (!r.erp.closeConflict(id, 'ACCEPTED', at, actor.id, reason, c.found - c.expected))
+    throw new DomainError('HG_CONFLICT_NOT_OPEN', `ERP conflict ${id} is ${c.state}`);
+  r.audit.append({
+    at,
+    actor,
+    source: 'sync',
+    action: 'ERP_CONFLICT_ACCEPTED',
+    entityType: 'erp_conflict',
+    entityId: String(id),
+    before: { state: c.state, expected: c.expected, found: c.found },
+    after: { state: 'ACCEPTED', adjustment: c.found - c.expected },
     reason,
   });
 }

@@ -10,7 +10,7 @@ import type { GroupCommitWriter } from '../store/group-commit.js';
 import type { Repos } from '../containment/repos.js';
 import type { Logger } from '../log.js';
 import type { SyncTarget } from '../profiles/sync-schema.js';
-import type { Connector, SendResult } from './connector.js';
+import { perRow, type Connector, type SendResult } from './connector.js';
 import { Deliveries, type DueRow } from './deliveries.js';
 import { completeErpEffect } from '../containment/disposition-effects.js';
 
@@ -131,32 +131,37 @@ export class SyncWorker {
   }
 
   private async deliver(rows: DueRow[]): Promise<void> {
-    let result: SendResult;
+    let results: SendResult[];
     try {
-      result = await this.connector.send(rows);
-      if (result.kind === 'reauth' && this.connector.login) {
+      results = perRow(await this.connector.send(rows), rows.length);
+      const again = rows.filter((_, i) => results[i]!.kind === 'reauth');
+      if (again.length > 0 && this.connector.login) {
         await this.connector.login();
-        result = await this.connector.send(rows);
+        const second = perRow(await this.connector.send(again), again.length);
+        let j = 0;
+        results = results.map((r) => (r.kind === 'reauth' ? second[j++]! : r));
       }
     } catch (err) {
-      result = { kind: 'retry', reason: `connector: ${(err as Error).message}` };
+      const reason = `connector: ${(err as Error).message}`;
+      results = rows.map(() => ({ kind: 'retry', reason }));
     }
     const at = this.now().toISOString();
     try {
-      await this.writer.submit(() => this.record(rows, result, at));
+      await this.writer.submit(() => this.record(rows, results, at));
     } catch (err) {
       this.log.error({ err }, 'could not record a delivery result; it will be sent again');
     } finally {
       for (const r of rows) this.inFlightKeys.delete(r.orderingKey);
     }
-    this.after(rows, result);
+    this.after(rows, results);
     this.kick();
   }
 
   /** Runs inside the group commit; may run twice (replay), so it only touches the store. */
-  private record(rows: DueRow[], result: SendResult, at: string): void {
+  private record(rows: DueRow[], results: SendResult[], at: string): void {
     const t = this.target.id;
-    for (const r of rows) {
+    for (const [i, r] of rows.entries()) {
+      const result = results[i]!;
       switch (result.kind) {
         case 'ack':
           this.deliveries.ack(t, r.seq, at);
@@ -195,11 +200,26 @@ export class SyncWorker {
     }
   }
 
-  private after(rows: DueRow[], result: SendResult): void {
+  private after(rows: DueRow[], results: SendResult[]): void {
     const t = this.target.id;
-    if (result.kind === 'ack') {
+    const acked = results.filter((r) => r.kind === 'ack').length;
+    if (acked > 0) this.events.onAck?.(t, acked);
+    const rejected = rows.filter((_, i) => results[i]!.kind === 'reject');
+    if (rejected.length > 0) {
+      const reason = (results.find((r) => r.kind === 'reject') as { reason: string }).reason;
+      for (const r of rejected) this.events.onException?.(t, r.seq, reason);
+      this.log.warn(
+        { target: t, seqs: rejected.map((r) => r.seq), reason },
+        'sync rows moved to the exception queue',
+      );
+    }
+    // The worst outcome decides the target's state: a stop beats a retry beats an answer.
+    const result =
+      results.find((r) => r.kind === 'stop') ??
+      results.find((r) => r.kind === 'retry' || r.kind === 'reauth') ??
+      results[0]!;
+    if (result.kind === 'ack' || result.kind === 'reject') {
       this.failures = 0;
-      this.events.onAck?.(t, rows.length);
     } else if (result.kind === 'retry' || result.kind === 'reauth') {
       if (++this.failures >= this.target.circuit.failures) {
         this.openUntil = Date.now() + this.target.circuit.open_ms;
@@ -215,12 +235,6 @@ export class SyncWorker {
         'sync target STOPPED: it refuses Holdgate (403); rows stay queued',
       );
       this.events.onStopped?.(t, result.reason);
-    } else {
-      for (const r of rows) this.events.onException?.(t, r.seq, result.reason);
-      this.log.warn(
-        { target: t, seqs: rows.map((r) => r.seq), reason: result.reason },
-        'sync rows moved to the exception queue',
-      );
     }
   }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Api } from '../route.js';
 import type { ApiDeps } from '../deps.js';
 import { actorOf } from '../auth.js';
-import { resolveException, retryException } from '../../sync/service.js';
+import { acceptConflict, resolveException, retryException } from '../../sync/service.js';
 
 const row = z.object({ target: z.string().min(1), seq: z.coerce.number().int().positive() });
 
@@ -69,6 +69,44 @@ export function syncRoutes(api: Api, deps: ApiDeps): void {
       deps.sync().kick();
       return { target: params.target, seq: params.seq, state: 'RESOLVED' };
     },
+  });
+  api.route({
+    method: 'GET',
+    url: '/api/v1/sync/conflicts',
+    summary:
+      'Differences between an ERP and Holdgate found by the inbound pull (OPEN until accepted or cleared)',
+    tag: 'sync',
+    permission: 'sync.read',
+    query: z.object({
+      state: z.enum(['OPEN', 'CLEARED', 'ACCEPTED']).optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+    }),
+    handler: ({ query }) => ({ conflicts: deps.repos.erp.conflicts(query.state ?? null, query.limit) }),
+  });
+  api.route({
+    method: 'POST',
+    url: '/api/v1/sync/conflicts/:id/accept',
+    summary:
+      "Accept the ERP's figure for a lot after finding out why it differs; it becomes the new baseline",
+    tag: 'sync',
+    permission: 'sync.operate',
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    body: z.strictObject({ reason: z.string().trim().min(3) }),
+    handler: async ({ params, body, principal }) => {
+      await deps.command((r) =>
+        acceptConflict(r, params.id, body.reason, actorOf(principal), deps.now().toISOString()),
+      );
+      return { id: params.id, state: 'ACCEPTED' };
+    },
+  });
+  api.route({
+    method: 'POST',
+    url: '/api/v1/sync/targets/:target/pull',
+    summary: 'Pull products, lots and quantities from a Tryton target now and reconcile its hold location',
+    tag: 'sync',
+    permission: 'sync.operate',
+    params: z.object({ target: z.string().min(1) }),
+    handler: async ({ params }) => ({ target: params.target, ...(await deps.sync().pull(params.target)) }),
   });
   api.route({
     method: 'POST',

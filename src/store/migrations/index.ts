@@ -9,6 +9,7 @@ import { sql as m003 } from './003-access-orders.js';
 import { sql as m004 } from './004-disposition.js';
 import { sql as m005 } from './005-exceptions.js';
 import { sql as m006 } from './006-sync.js';
+import { sql as m007 } from './007-erp-conflicts.js';
 
 export interface Migration {
   version: number;
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'disposition', sql: m004 },
   { version: 5, name: 'exceptions', sql: m005 },
   { version: 6, name: 'sync', sql: m006 },
+  { version: 7, name: 'erp-conflicts', sql: m007 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,0 +1,315 @@
+/**
+ * Against a real Tryton 6.0 started for this file: holds, releases, scraps and supplier
+ * returns become stock documents between locations; an outage of 500 transactions drains
+ * in order once Tryton is back, with Tryton's per-location quantities equal to Holdgate's
+ * and one document per transaction; a move made directly in Tryton becomes a conflict.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, syncTarget } from '../../helpers/gateway.js';
+import { client } from '../../helpers/api.js';
+import {
+  documentsByReference,
+  lotStock,
+  moveInTryton,
+  seedProduct,
+  startTryton,
+  trytonAdmin,
+  type TrytonPeer,
+} from '../../helpers/tryton.js';
+import { placeManualHold, voidHold } from '../../../src/containment/commands.js';
+import { createDisposition } from '../../../src/containment/dispositions.js';
+import { executeDisposition } from '../../../src/containment/disposition-effects.js';
+import type { Repos } from '../../../src/containment/repos.js';
+import type { TrytonRpc } from '../../../src/sync/tryton/rpc.js';
+import type { Site } from '../../../src/sync/tryton/site.js';
+import type { DispositionAction } from '../../../src/holds/disposition.js';
+
+const actor = { type: 'user' as const, id: 'qe' };
+const now = () => new Date().toISOString();
+
+let peer: TrytonPeer;
+let admin: { rpc: TrytonRpc; site: Site };
+let gw: Awaited<ReturnType<typeof startTestGateway>>;
+
+export function trytonTarget(url: string, database: string, extra: Record<string, unknown> = {}) {
+  process.env.HOLDGATE_TEST_TRYTON_PASSWORD = 'admin';
+  return syncTarget({
+    id: 'tryton',
+    kind: 'tryton',
+    url,
+    database,
+    password: { env: 'HOLDGATE_TEST_TRYTON_PASSWORD' },
+    prepare: true,
+    types: ['HOLD_LINE_PLACED', 'HOLD_LINE_RELEASED', 'HOLD_LINE_VOIDED', 'SCRAP', 'RETURN_TO_SUPPLIER'],
+    batch: { max_rows: 25 },
+    concurrency: 2,
+    retry: { base_ms: 100, max_ms: 1000 },
+    circuit: { failures: 1000, open_ms: 200 },
+    inbound: { interval_s: 3600 },
+    ...extra,
+  });
+}
+
+/** A LOT hold on the whole lot (its quantity pulled from Tryton). */
+export function holdLot(r: Repos, lot: string): { holdId: string; lineId: number } {
+  const placed = placeManualHold(r, {
+    type: 'QUALITY',
+    reason: `check ${lot}`,
+    scope: { kind: 'LOT' },
+    trigger: { serials: [], lots: [lot], at: now() },
+    actor,
+    source: 'test',
+    at: now(),
+  });
+  return { holdId: placed.holdId, lineId: placed.lineIds[0]! };
+}
+
+/**
+ * The effects of an approved decision (approval routes and signatures have their own tests):
+ * the same code path that runs after the last signature.
+ */
+export function dispose(
+  r: Repos,
+  h: { holdId: string; lineId: number },
+  slices: [DispositionAction, number][],
+): void {
+  const id = createDisposition(r, {
+    holdId: h.holdId,
+    slices: slices.map(([action, quantity]) => ({
+      lineId: h.lineId,
+      action,
+      quantity,
+      reasonCode: action === 'SCRAP' || action === 'RETURN_TO_SUPPLIER' ? 'DEFECT' : undefined,
+    })),
+    actor,
+    at: now(),
+  });
+  executeDisposition(r, id, actor, now());
+}
+
+const queued = () =>
+  gw.gateway.store.db
+    .prepare(`SELECT count(*) AS n FROM sync_deliveries WHERE target = 'tryton' AND state != 'ACKED'`)
+    .get() as { n: number };
+
+beforeAll(async () => {
+  peer = await startTryton();
+  admin = await trytonAdmin(peer);
+  gw = await startTestGateway({}, { targets: [trytonTarget(peer.url, peer.database)] });
+}, 120_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await admin?.rpc.close();
+  await peer?.stop();
+});
+
+describe('Tryton sync', () => {
+  it('pulls products and lots, and moves held, released, scrapped and returned quantities between locations', async () => {
+    const { lots } = await seedProduct(admin.rpc, admin.site, 'BRK-100', [
+      { number: 'T1-A', quantity: 100 },
+      { number: 'T1-B', quantity: 40 },
+    ]);
+    const report = await gw.gateway.sync.pull('tryton');
+    expect(report.lots).toBeGreaterThanOrEqual(2);
+    const local = await gw.gateway.command((r) => ({
+      lot: r.material.lot('T1-A'),
+      item: r.material.item('BRK-100'),
+    }));
+    expect(local.lot).toMatchObject({ item: 'BRK-100', quantity: 100 });
+    expect(local.item).toMatchObject({ description: expect.stringContaining('BRK-100'), unit_cost: 4.2 });
+
+    const a = await gw.gateway.command((r) => holdLot(r, 'T1-A'));
+    const b = await gw.gateway.command((r) => holdLot(r, 'T1-B'));
+    const stock = async () => lotStock(admin.rpc, admin.site, [lots.get('T1-A')!, lots.get('T1-B')!]);
+    await expect
+      .poll(async () => (await stock()).get(lots.get('T1-A')!), { timeout: 20_000 })
+      .toMatchObject({
+        storage: 0,
+        hold: 100,
+      });
+    expect((await stock()).get(lots.get('T1-B')!)).toMatchObject({ storage: 0, hold: 40 });
+
+    await gw.gateway.command((r) =>
+      dispose(r, a, [
+        ['RELEASE', 70],
+        ['SCRAP', 20],
+        ['RETURN_TO_SUPPLIER', 10],
+      ]),
+    );
+    await gw.gateway.command((r) => voidHold(r, b.holdId, 'wrong lot', actor, 'test', now()));
+    await expect.poll(() => queued().n, { timeout: 20_000 }).toBe(0);
+    const after = await stock();
+    expect(after.get(lots.get('T1-A')!)).toMatchObject({ storage: 70, hold: 0, scrap: 20, supplier: -90 });
+    expect(after.get(lots.get('T1-B')!)).toMatchObject({ storage: 40, hold: 0 });
+    // The ERP's acknowledgement completes scrap and return lines.
+    const states = gw.gateway.store.db
+      .prepare(
+        `SELECT state, sum(quantity) AS q FROM hold_lines WHERE lot_id = 'T1-A' AND state != 'SPLIT' GROUP BY state`,
+      )
+      .all();
+    expect(states).toEqual(
+      expect.arrayContaining([
+        { state: 'RELEASED', q: 70 },
+        { state: 'SCRAPPED', q: 20 },
+        { state: 'RETURNED', q: 10 },
+      ]),
+    );
+  });
+
+  it('drains 500 transactions made while Tryton was down, in order, once each, to equal quantities', async () => {
+    const full = Array.from({ length: 100 }, (_, i) => `OUT-F${i}`);
+    const holdOnly = Array.from({ length: 50 }, (_, i) => `OUT-H${i}`);
+    const voided = Array.from({ length: 25 }, (_, i) => `OUT-V${i}`);
+    const all = [...full, ...holdOnly, ...voided];
+    const { lots } = await seedProduct(
+      admin.rpc,
+      admin.site,
+      'BRK-200',
+      all.map((number) => ({ number, quantity: 100 })),
+    );
+    await gw.gateway.sync.pull('tryton');
+    const before = Number(
+      (
+        gw.gateway.store.db
+          .prepare(`SELECT count(*) AS n FROM sync_deliveries WHERE target = 'tryton'`)
+          .get() as {
+          n: number;
+        }
+      ).n,
+    );
+
+    await peer.stop();
+    // 100 × (hold, release 70, scrap 20, return 10) + 50 holds + 25 × (hold, void) = 500 rows.
+    await gw.gateway.command((r) => {
+      for (const lot of full)
+        dispose(r, holdLot(r, lot), [
+          ['RELEASE', 70],
+          ['SCRAP', 20],
+          ['RETURN_TO_SUPPLIER', 10],
+        ]);
+      for (const lot of holdOnly) holdLot(r, lot);
+      for (const lot of voided) voidHold(r, holdLot(r, lot).holdId, 'entered twice', actor, 'test', now());
+    });
+    const rows = () =>
+      gw.gateway.store.db
+        .prepare(
+          `SELECT count(*) AS n, sum(attempts) AS tries FROM sync_deliveries WHERE target = 'tryton' AND state = 'QUEUED'`,
+        )
+        .get() as { n: number; tries: number };
+    expect(rows().n).toBe(500);
+    expect(
+      Number(
+        (
+          gw.gateway.store.db
+            .prepare(`SELECT count(*) AS n FROM sync_deliveries WHERE target = 'tryton'`)
+            .get() as { n: number }
+        ).n,
+      ) - before,
+    ).toBe(500);
+    // The worker really tried against the stopped ERP before it came back.
+    await expect.poll(() => rows().tries, { timeout: 10_000 }).toBeGreaterThan(0);
+
+    await peer.start();
+    await expect.poll(() => queued().n, { timeout: 180_000, interval: 500 }).toBe(0);
+
+    // No exceptions, and per ordering key the acknowledgements follow the outbox sequence.
+    const dead = gw.gateway.store.db
+      .prepare(`SELECT count(*) AS n FROM sync_deliveries WHERE state = 'DEAD'`)
+      .get();
+    expect(dead).toEqual({ n: 0 });
+    const acks = gw.gateway.store.db
+      .prepare(
+        `SELECT ordering_key AS k, seq, acked_at AS at FROM sync_deliveries WHERE target = 'tryton' ORDER BY ordering_key, seq`,
+      )
+      .all() as { k: string; seq: number; at: string }[];
+    for (let i = 1; i < acks.length; i++)
+      if (acks[i]!.k === acks[i - 1]!.k) expect(acks[i]!.at >= acks[i - 1]!.at).toBe(true);
+
+    // One done document per outbox key (a retry searched by reference before creating).
+    const keys = gw.gateway.store.db
+      .prepare(
+        `SELECT o.idempotency_key AS key, o.ordering_key AS lot, o.seq FROM outbox o JOIN sync_deliveries d ON d.seq = o.seq WHERE d.target = 'tryton' ORDER BY o.seq`,
+      )
+      .all() as { key: string; lot: string; seq: number }[];
+    const internal = await documentsByReference(admin.rpc, 'stock.shipment.internal');
+    const returns = await documentsByReference(admin.rpc, 'stock.shipment.in.return');
+    for (const k of keys) expect((internal.get(k.key) ?? 0) + (returns.get(k.key) ?? 0), k.key).toBe(1);
+
+    // Tryton's stock per location equals what Holdgate's lines say.
+    const stock = await lotStock(admin.rpc, admin.site, [...lots.values()]);
+    for (const lot of full)
+      expect(stock.get(lots.get(lot)!)).toEqual({ storage: 70, hold: 0, scrap: 20, supplier: -90 });
+    for (const lot of holdOnly)
+      expect(stock.get(lots.get(lot)!)).toEqual({ storage: 0, hold: 100, scrap: 0, supplier: -100 });
+    for (const lot of voided)
+      expect(stock.get(lots.get(lot)!)).toEqual({ storage: 100, hold: 0, scrap: 0, supplier: -100 });
+    const held = gw.gateway.store.db
+      .prepare(
+        `SELECT lot_id AS lot, sum(quantity) AS q FROM hold_lines WHERE lot_id LIKE 'OUT-%' AND state = 'HELD' GROUP BY lot_id`,
+      )
+      .all() as { lot: string; q: number }[];
+    expect(held).toHaveLength(holdOnly.length);
+    for (const h of held) expect(stock.get(lots.get(h.lot)!)!.hold).toBe(h.q);
+
+    // The reconciliation agrees: nothing differs.
+    const report = await gw.gateway.sync.pull('tryton');
+    expect(report.open).toBe(0);
+  }, 240_000);
+
+  it('turns a move made directly in Tryton into a conflict a person accepts, or that clears', async () => {
+    const { product, lots } = await seedProduct(admin.rpc, admin.site, 'BRK-300', [
+      { number: 'C-1', quantity: 50 },
+      { number: 'C-2', quantity: 50 },
+    ]);
+    await gw.gateway.sync.pull('tryton');
+    await gw.gateway.command((r) => {
+      holdLot(r, 'C-1');
+      holdLot(r, 'C-2');
+    });
+    await expect.poll(() => queued().n, { timeout: 20_000 }).toBe(0);
+
+    // Someone in the ERP takes 5 out of the hold location of each lot.
+    const { site, rpc } = admin;
+    await moveInTryton(rpc, site, product, lots.get('C-1')!, 5, site.hold, site.storage);
+    await moveInTryton(rpc, site, product, lots.get('C-2')!, 5, site.hold, site.storage);
+    const api = client(gw.gateway);
+    await api.post('/api/v1/sync/targets/tryton/pull', {});
+    const open = await api.get('/api/v1/sync/conflicts?state=OPEN');
+    expect(open.statusCode, open.body).toBe(200);
+    const mine = open
+      .json<{ conflicts: { id: number; lot_id: string; expected: number; found: number }[] }>()
+      .conflicts.filter((c) => c.lot_id.startsWith('C-'))
+      .sort((x, y) => x.lot_id.localeCompare(y.lot_id));
+    expect(mine).toMatchObject([
+      { lot_id: 'C-1', expected: 50, found: 45 },
+      { lot_id: 'C-2', expected: 50, found: 45 },
+    ]);
+    // Audited, counted, and the holds themselves are untouched (Holdgate still blocks 50).
+    const audit = gw.gateway.store.db
+      .prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'ERP_CONFLICT'`)
+      .get();
+    expect(audit).toEqual({ n: 2 });
+    expect(await gw.gateway.metrics.registry.metrics()).toMatch(
+      /holdgate_erp_conflicts_total\{target="tryton"\} 2/,
+    );
+    expect(gw.gateway.interlocks.check({ lot: 'C-1' }, 'ship')).toMatchObject({ code: 'BLOCKED' });
+
+    // C-1: the ERP user puts it back → the conflict clears on the next pull.
+    await moveInTryton(rpc, site, product, lots.get('C-1')!, 5, site.storage, site.hold);
+    // C-2: the quality engineer accepts the ERP's figure → baseline 45, no new conflict.
+    const accepted = await api.post(`/api/v1/sync/conflicts/${mine[1]!.id}/accept`, {
+      reason: 'counted 45 on the shelf',
+    });
+    expect(accepted.statusCode).toBe(200);
+    const report = await gw.gateway.sync.pull('tryton');
+    expect(report.raised).toBe(0);
+    const final = gw.gateway.store.db
+      .prepare(`SELECT lot_id, state, adjustment FROM erp_conflicts WHERE lot_id LIKE 'C-%' ORDER BY lot_id`)
+      .all();
+    expect(final).toEqual([
+      { lot_id: 'C-1', state: 'CLEARED', adjustment: 0 },
+      { lot_id: 'C-2', state: 'ACCEPTED', adjustment: -5 },
+    ]);
+  });
+});
