@@ -1,14 +1,14 @@
 /**
  * A fault-injecting HTTP proxy on loopback, between a sync worker and its receiver.
  * Each request takes the next fault from a script: pass, reset (connection dropped
- * before forwarding), 502, 429 with Retry-After, stall (held, then forwarded late —
+ * before forwarding), 502, 429 with Retry-After, 401 (a session the server forgot), stall (held, then forwarded late —
  * as a slow server would), or lost (forwarded and applied, but the answer never comes back).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 
-export type Fault = 'pass' | 'reset' | '502' | '429' | 'stall' | 'lost';
+export type Fault = 'pass' | 'reset' | '502' | '429' | '401' | 'stall' | 'lost';
 
 export async function startFaultProxy(upstream: string, script: Fault[], stallMs = 20_000) {
   const target = new URL(upstream);
@@ -38,6 +38,9 @@ export async function startFaultProxy(upstream: string, script: Fault[], stallMs
           return;
         case '429':
           res.writeHead(429, { 'retry-after': '1' }).end('slow down (injected)');
+          return;
+        case '401':
+          res.writeHead(401).end('session expired (injected)');
           return;
         case 'stall': {
           // The client gives up first; the request still reaches the server, late.

@@ -171,12 +171,12 @@ export async function moveInTryton(
   await rpc.model('stock.move', 'do', [id]);
 }
 
-/** Documents carrying one reference: more than one means a transaction was posted twice. */
+/** Done documents per reference: more than one means a transaction was posted twice. */
 export async function documentsByReference(rpc: TrytonRpc, model: string): Promise<Map<string, number>> {
   const docs = await rpc.model<{ reference: string | null; state: string }[]>(
     model,
     'search_read',
-    [['state', '!=', 'cancelled']],
+    [['state', '=', 'done']],
     0,
     null,
     null,

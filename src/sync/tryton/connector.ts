@@ -50,6 +50,8 @@ interface Shipment {
   state: string;
 }
 
+const PROGRESS: Partial<Record<string, number>> = { draft: 0, waiting: 1, assigned: 2, done: 3 };
+
 const SHIPMENT = { internal: 'stock.shipment.internal', return: 'stock.shipment.in.return' } as const;
 
 export interface TrytonConnectorOptions {
@@ -175,7 +177,13 @@ export class TrytonConnector implements Connector {
       null,
       ['reference', 'state'],
     );
-    const byKey = new Map(existing.map((s) => [s.reference, s]));
+    // A create that reached Tryton after we gave up on it leaves a second, draft document
+    // with the same reference: carry on with the most advanced one; a draft moves nothing.
+    const byKey = new Map<string, Shipment>();
+    for (const s of existing) {
+      const seen = byKey.get(s.reference);
+      if (!seen || (PROGRESS[s.state] ?? 0) > (PROGRESS[seen.state] ?? 0)) byKey.set(s.reference, s);
+    }
     const missing = plans.filter((p) => !byKey.has(p.key));
     if (missing.length > 0) {
       const values = await Promise.all(missing.map((p) => this.document(kind, p)));

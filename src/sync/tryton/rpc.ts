@@ -74,7 +74,13 @@ export class TrytonRpc {
     ])) as [number, string];
     this.uid = uid;
     this.auth = `Session ${Buffer.from(`${o.username}:${uid}:${session}`).toString('base64')}`;
-    this.context = (await this.call('model.res.user.get_preferences', [true, {}])) as Context;
+    try {
+      this.context = (await this.call('model.res.user.get_preferences', [true, {}])) as Context;
+    } catch (err) {
+      // Half a login is no login: without the preferences every later call lacks its company.
+      this.auth = undefined;
+      throw err;
+    }
   }
 
   async call(method: string, params: unknown[]): Promise<unknown> {

@@ -5,7 +5,7 @@
  * and one document per transaction; a move made directly in Tryton becomes a conflict.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, syncTarget } from '../../helpers/gateway.js';
+import { startTestGateway } from '../../helpers/gateway.js';
 import { client } from '../../helpers/api.js';
 import {
   documentsByReference,
@@ -16,76 +16,14 @@ import {
   trytonAdmin,
   type TrytonPeer,
 } from '../../helpers/tryton.js';
-import { placeManualHold, voidHold } from '../../../src/containment/commands.js';
-import { createDisposition } from '../../../src/containment/dispositions.js';
-import { executeDisposition } from '../../../src/containment/disposition-effects.js';
-import type { Repos } from '../../../src/containment/repos.js';
+import { voidHold } from '../../../src/containment/commands.js';
 import type { TrytonRpc } from '../../../src/sync/tryton/rpc.js';
 import type { Site } from '../../../src/sync/tryton/site.js';
-import type { DispositionAction } from '../../../src/holds/disposition.js';
-
-const actor = { type: 'user' as const, id: 'qe' };
-const now = () => new Date().toISOString();
+import { actor, dispose, holdLot, now, trytonTarget } from '../../helpers/tryton-holds.js';
 
 let peer: TrytonPeer;
 let admin: { rpc: TrytonRpc; site: Site };
 let gw: Awaited<ReturnType<typeof startTestGateway>>;
-
-export function trytonTarget(url: string, database: string, extra: Record<string, unknown> = {}) {
-  process.env.HOLDGATE_TEST_TRYTON_PASSWORD = 'admin';
-  return syncTarget({
-    id: 'tryton',
-    kind: 'tryton',
-    url,
-    database,
-    password: { env: 'HOLDGATE_TEST_TRYTON_PASSWORD' },
-    prepare: true,
-    types: ['HOLD_LINE_PLACED', 'HOLD_LINE_RELEASED', 'HOLD_LINE_VOIDED', 'SCRAP', 'RETURN_TO_SUPPLIER'],
-    batch: { max_rows: 25 },
-    concurrency: 2,
-    retry: { base_ms: 100, max_ms: 1000 },
-    circuit: { failures: 1000, open_ms: 200 },
-    inbound: { interval_s: 3600 },
-    ...extra,
-  });
-}
-
-/** A LOT hold on the whole lot (its quantity pulled from Tryton). */
-export function holdLot(r: Repos, lot: string): { holdId: string; lineId: number } {
-  const placed = placeManualHold(r, {
-    type: 'QUALITY',
-    reason: `check ${lot}`,
-    scope: { kind: 'LOT' },
-    trigger: { serials: [], lots: [lot], at: now() },
-    actor,
-    source: 'test',
-    at: now(),
-  });
-  return { holdId: placed.holdId, lineId: placed.lineIds[0]! };
-}
-
-/**
- * The effects of an approved decision (approval routes and signatures have their own tests):
- * the same code path that runs after the last signature.
- */
-export function dispose(
-  r: Repos,
-  h: { holdId: string; lineId: number },
-  slices: [DispositionAction, number][],
-): void {
-  const id = createDisposition(r, {
-    holdId: h.holdId,
-    slices: slices.map(([action, quantity]) => ({
-      lineId: h.lineId,
-      action,
-      quantity,
-      reasonCode: action === 'SCRAP' || action === 'RETURN_TO_SUPPLIER' ? 'DEFECT' : undefined,
-    })),
-    actor,
-    at: now(),
-  });
-  executeDisposition(r, id, actor, now());
-}
 
 const queued = () =>
   gw.gateway.store.db

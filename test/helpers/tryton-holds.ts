@@ -1,0 +1,66 @@
+/** Holds and decisions made the way the Tryton tests need them, and the Tryton target they sync to. */
+import { syncTarget } from './gateway.js';
+import { placeManualHold } from '../../src/containment/commands.js';
+import { createDisposition } from '../../src/containment/dispositions.js';
+import { executeDisposition } from '../../src/containment/disposition-effects.js';
+import type { Repos } from '../../src/containment/repos.js';
+import type { DispositionAction } from '../../src/holds/disposition.js';
+
+export const actor = { type: 'user' as const, id: 'qe' };
+export const now = () => new Date().toISOString();
+
+export function trytonTarget(url: string, database: string, extra: Record<string, unknown> = {}) {
+  process.env.HOLDGATE_TEST_TRYTON_PASSWORD = 'admin';
+  return syncTarget({
+    id: 'tryton',
+    kind: 'tryton',
+    url,
+    database,
+    password: { env: 'HOLDGATE_TEST_TRYTON_PASSWORD' },
+    prepare: true,
+    types: ['HOLD_LINE_PLACED', 'HOLD_LINE_RELEASED', 'HOLD_LINE_VOIDED', 'SCRAP', 'RETURN_TO_SUPPLIER'],
+    batch: { max_rows: 25 },
+    concurrency: 2,
+    retry: { base_ms: 100, max_ms: 1000 },
+    circuit: { failures: 1000, open_ms: 200 },
+    inbound: { interval_s: 3600 },
+    ...extra,
+  });
+}
+
+/** A LOT hold on the whole lot (its quantity pulled from Tryton). */
+export function holdLot(r: Repos, lot: string): { holdId: string; lineId: number } {
+  const placed = placeManualHold(r, {
+    type: 'QUALITY',
+    reason: `check ${lot}`,
+    scope: { kind: 'LOT' },
+    trigger: { serials: [], lots: [lot], at: now() },
+    actor,
+    source: 'test',
+    at: now(),
+  });
+  return { holdId: placed.holdId, lineId: placed.lineIds[0]! };
+}
+
+/**
+ * The effects of an approved decision (approval routes and signatures have their own tests):
+ * the same code path that runs after the last signature.
+ */
+export function dispose(
+  r: Repos,
+  h: { holdId: string; lineId: number },
+  slices: [DispositionAction, number][],
+): void {
+  const id = createDisposition(r, {
+    holdId: h.holdId,
+    slices: slices.map(([action, quantity]) => ({
+      lineId: h.lineId,
+      action,
+      quantity,
+      reasonCode: action === 'SCRAP' || action === 'RETURN_TO_SUPPLIER' ? 'DEFECT' : undefined,
+    })),
+    actor,
+    at: now(),
+  });
+  executeDisposition(r, id, actor, now());
+}
