@@ -9,6 +9,7 @@ import { median } from './procs.js';
 import { interlockBench, INTERLOCK } from './interlock.js';
 import { interlockHttpBench, HTTP_LOAD } from './interlock-http.js';
 import { drainBench, DRAIN } from './drain.js';
+import { trytonDrainBench, TRYTON_DRAIN } from './drain-tryton.js';
 
 const ROUNDS = 3;
 const log = (s: string) => console.log(s);
@@ -77,6 +78,21 @@ async function main(): Promise<void> {
   log(
     `drain of a ${DRAIN.rows.toLocaleString('en-US')}-row backlog (${DRAIN.keys} keys) to a local HTTP receiver: unbatched (16 in flight) ${fmt(unbatched.rowsPerS)} rows/s in ${unbatched.seconds.toFixed(1)} s; batched (100 rows × 8) ${fmt(batched.rowsPerS)} rows/s in ${batched.seconds.toFixed(1)} s (goal ≥ 1,667 rows/s)`,
   );
+
+  try {
+    const t = await trytonDrainBench();
+    figures.drain_tryton_rows_per_s = t.rowsPerS;
+    figures.tryton_rtt_ms = t.rttMs;
+    figures.drain_tryton_rows_per_rtt = (t.rowsPerS * t.rttMs) / 1000;
+    log(
+      `drain to a real Tryton 6.0 (SQLite, loopback): ${t.rows.toLocaleString('en-US')} hold/release rows over ${TRYTON_DRAIN.lots} lots, batches of ${TRYTON_DRAIN.batch} × ${TRYTON_DRAIN.concurrency} in flight: ${fmt(t.rowsPerS)} rows/s in ${t.seconds.toFixed(1)} s; Tryton's own single read round trip ${fmt(t.rttMs, 1)} ms (median of ${TRYTON_DRAIN.rttCalls}) → ${fmt(figures.drain_tryton_rows_per_rtt, 2)} rows per round trip`,
+    );
+  } catch (err) {
+    figures.drain_tryton_rows_per_s = null;
+    figures.tryton_rtt_ms = null;
+    figures.drain_tryton_rows_per_rtt = null;
+    console.error(`Tryton drain not measured (Tryton could not start or failed): ${(err as Error).message}`);
+  }
 
   try {
     figures.client_mode_msgs_per_s = await clientModeRound();
