@@ -184,17 +184,24 @@ export class TrytonConnector implements Connector {
       const seen = byKey.get(s.reference);
       if (!seen || (PROGRESS[s.state] ?? 0) > (PROGRESS[seen.state] ?? 0)) byKey.set(s.reference, s);
     }
-    const missing = plans.filter((p) => !byKey.has(p.key));
+    const refused = await this.shortOfStock(
+      plans.filter((p) => !['assigned', 'done'].includes(byKey.get(p.key)?.state ?? '')),
+    );
+    // A refused row's earlier, unfinished document (e.g. created before an answer was lost) goes.
+    const stale = plans
+      .filter((p) => refused.has(p.key) && byKey.has(p.key))
+      .map((p) => byKey.get(p.key)!.id);
+    if (stale.length > 0) await this.rpc.model(model, 'cancel', stale);
+    const missing = plans.filter((p) => !byKey.has(p.key) && !refused.has(p.key));
     if (missing.length > 0) {
       const values = await Promise.all(missing.map((p) => this.document(kind, p)));
       const ids = await this.rpc.model<number[]>(model, 'create', values);
       missing.forEach((p, i) => byKey.set(p.key, { id: ids[i]!, reference: p.key, state: 'draft' }));
     }
-    const docs = plans.map((p) => byKey.get(p.key)!);
+    const docs = plans.filter((p) => !refused.has(p.key)).map((p) => byKey.get(p.key)!);
     const inState = (...states: string[]) => docs.filter((d) => states.includes(d.state)).map((d) => d.id);
     const drafts = inState('draft');
     if (drafts.length > 0) await this.rpc.model(model, 'wait', drafts);
-    const refused = new Map<string, SendResult>();
     const waiting = inState('draft', 'waiting');
     if (waiting.length > 0 && !(await this.rpc.model<boolean>(model, 'assign_try', waiting))) {
       // Find which documents lack stock; cancel those (a retry creates a fresh one).
@@ -204,7 +211,7 @@ export class TrytonConnector implements Connector {
         const p = plans.find((x) => x.key === d.reference)!;
         refused.set(d.reference, {
           kind: 'reject',
-          reason: `Tryton refused ${p.effect} of ${p.quantity} of lot ${p.lotNumber}: not enough stock at the source location (${await this.available(p)} there)`,
+          reason: `Tryton refused ${p.effect} of ${p.quantity} of lot ${p.lotNumber}: its assignment failed (not enough of the product at the source location)`,
         });
       }
     }
@@ -229,15 +236,37 @@ export class TrytonConnector implements Connector {
     return { hold: s.hold, release: s.storage, scrap: s.scrap, return: s.supplier }[effect];
   }
 
-  private async available(p: Plan): Promise<number> {
-    const [loc] = await this.rpc.modelIn<{ quantity: number | null }[]>(
-      { lot: p.lot!.id },
-      'stock.location',
-      'read',
-      [this.from(p.effect)],
-      ['quantity'],
-    );
-    return loc?.quantity ?? 0;
+  /**
+   * Tryton 6.0's assign_try checks availability per product, not per lot (stock_lot does
+   * not add the lot to its grouping): a hold of lot A would be "assigned" from lot B's
+   * stock. So the lot's quantity at the source is checked here, one read per source
+   * location; rows of one lot in a batch draw on it in sequence.
+   */
+  private async shortOfStock(plans: Plan[]): Promise<Map<string, SendResult>> {
+    const refused = new Map<string, SendResult>();
+    const bySource = new Map<number, Plan[]>();
+    for (const p of plans)
+      bySource.set(this.from(p.effect), [...(bySource.get(this.from(p.effect)) ?? []), p]);
+    for (const [from, group] of bySource) {
+      const rows = await this.rpc.modelIn<{ id: number; quantity: number | null }[]>(
+        { locations: [from] },
+        'stock.lot',
+        'read',
+        [...new Set(group.map((p) => p.lot!.id))],
+        ['quantity'],
+      );
+      const left = new Map(rows.map((r) => [r.id, r.quantity ?? 0]));
+      for (const p of group) {
+        const have = left.get(p.lot!.id) ?? 0;
+        if (p.quantity - have > 1e-9) {
+          refused.set(p.key, {
+            kind: 'reject',
+            reason: `Tryton refused ${p.effect} of ${p.quantity} of lot ${p.lotNumber}: not enough stock at the source location (${have} there)`,
+          });
+        } else left.set(p.lot!.id, have - p.quantity);
+      }
+    }
+    return refused;
   }
 
   private async document(kind: 'internal' | 'return', p: Plan): Promise<Record<string, unknown>> {

@@ -250,4 +250,47 @@ describe('Tryton sync', () => {
       { lot_id: 'C-2', state: 'ACCEPTED', adjustment: -5 },
     ]);
   });
+
+  it('sends a document Tryton refuses (stock not there, lot unknown) to the exception queue, blocking only its lot', async () => {
+    const { product, lots } = await seedProduct(admin.rpc, admin.site, 'BRK-400', [
+      { number: 'R-1', quantity: 100 },
+      { number: 'R-2', quantity: 100 },
+    ]);
+    await gw.gateway.sync.pull('tryton');
+    // Someone consumed 30 of R-1 in the ERP since the last pull: Holdgate still thinks 100.
+    const { rpc, site } = admin;
+    await moveInTryton(rpc, site, product, lots.get('R-1')!, 30, site.storage, site.scrap);
+    await gw.gateway.command((r) => {
+      r.material.upsertLot({ lot_id: 'R-LOCAL', item: 'BRK-400', quantity: 5 });
+      holdLot(r, 'R-1');
+      holdLot(r, 'R-2');
+      holdLot(r, 'R-LOCAL');
+    });
+    const api = client(gw.gateway);
+    const exceptions = async () =>
+      (await api.get('/api/v1/sync/exceptions')).json<{
+        exceptions: { target: string; seq: number; lastError: string; orderingKey: string }[];
+      }>().exceptions;
+    await expect.poll(async () => (await exceptions()).length, { timeout: 20_000 }).toBe(2);
+    const [overdraw, unknown] = (await exceptions()).sort((a, b) => a.seq - b.seq);
+    expect(overdraw!.lastError).toMatch(/not enough stock .*70 there/);
+    expect(unknown!.lastError).toMatch(/lot R-LOCAL is not known in Tryton/);
+    // R-2 went through; R-1 is untouched in Tryton (the refused shipment was cancelled).
+    const stock = await lotStock(rpc, site, [lots.get('R-1')!, lots.get('R-2')!]);
+    expect(stock.get(lots.get('R-2')!)).toMatchObject({ storage: 0, hold: 100 });
+    expect(stock.get(lots.get('R-1')!)).toMatchObject({ storage: 70, hold: 0 });
+    // The quality engineer holds what is really there in the ERP: edit and retry.
+    const seq = overdraw!.seq;
+    const row = gw.gateway.store.db.prepare('SELECT payload FROM outbox WHERE seq = ?').get(seq) as {
+      payload: string;
+    };
+    const edited = { ...(JSON.parse(row.payload) as object), quantity: 70 };
+    const retried = await api.post(`/api/v1/sync/exceptions/tryton/${seq}/retry`, { payload: edited });
+    expect(retried.statusCode).toBe(200);
+    await expect
+      .poll(async () => (await lotStock(rpc, site, [lots.get('R-1')!])).get(lots.get('R-1')!), {
+        timeout: 20_000,
+      })
+      .toMatchObject({ storage: 0, hold: 70 });
+  });
 });
