@@ -55,11 +55,11 @@ it('posts every transaction exactly once through resets, 502, 429, 401, lost ans
   const proxy = await startFaultProxy(peer.url, script, 3_000);
   const gw = await startTestGateway(
     {},
-    { targets: [trytonTarget(proxy.url, peer.database, { timeout_ms: 2_000, batch: { max_rows: 10 } })] },
+    { targets: [trytonTarget(proxy.url, peer.database, { timeout_ms: 2_000, batch: { max_rows: 25 } })] },
   );
   try {
-    const cycled = Array.from({ length: 25 }, (_, i) => `F-C${i}`);
-    const heldOnly = Array.from({ length: 25 }, (_, i) => `F-H${i}`);
+    const cycled = Array.from({ length: 125 }, (_, i) => `F-C${i}`);
+    const heldOnly = Array.from({ length: 125 }, (_, i) => `F-H${i}`);
     const { lots } = await seedProduct(
       admin.rpc,
       admin.site,
@@ -68,8 +68,8 @@ it('posts every transaction exactly once through resets, 502, 429, 401, lost ans
     );
     await expect
       .poll(() => gw.gateway.sync.pull('tryton').then((r) => r.lots), { timeout: 30_000 })
-      .toBeGreaterThanOrEqual(50);
-    // 25 × (hold, release 60, scrap 40) + 25 holds = 100 transactions.
+      .toBeGreaterThanOrEqual(250);
+    // 125 × (hold, release 60, scrap 40) + 125 holds = 500 transactions, as in the outage test.
     await gw.gateway.command((r) => {
       for (const lot of cycled)
         dispose(r, holdLot(r, lot), [
@@ -90,7 +90,7 @@ it('posts every transaction exactly once through resets, 502, 429, 401, lost ans
     const keys = gw.gateway.store.db
       .prepare(`SELECT o.idempotency_key AS key FROM outbox o JOIN sync_deliveries d ON d.seq = o.seq`)
       .all() as { key: string }[];
-    expect(keys).toHaveLength(100);
+    expect(keys).toHaveLength(500);
     const done = await documentsByReference(admin.rpc, 'stock.shipment.internal');
     for (const k of keys) expect(done.get(k.key), k.key).toBe(1);
     const stock = await lotStock(admin.rpc, admin.site, [...lots.values()]);
