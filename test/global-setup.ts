@@ -11,6 +11,7 @@ export const REQUIRED: Record<string, string> = {
   mosquitto: 'mosquitto',
   openssl: 'openssl',
   curl: 'curl',
+  'systemd-analyze': 'systemd',
 };
 
 function missing(): [string, string][] {

@@ -1,0 +1,53 @@
+/**
+ * The shipped unit passes `systemd-analyze verify` and scores ≤ 2.0 on
+ * `systemd-analyze security --offline=true` (Debian's systemd package).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, tempDir } from '../helpers/gateway.js';
+
+const UNIT = join(REPO, 'systemd/holdgate.service');
+
+describe('systemd unit', () => {
+  it('verifies clean and keeps the exposure score at or below 2.0', () => {
+    const tmp = tempDir('holdgate-unit-');
+    try {
+      // verify checks that ExecStart exists: point a copy at this checkout's launcher.
+      const copy = join(tmp.dir, 'holdgate.service');
+      writeFileSync(
+        copy,
+        readFileSync(UNIT, 'utf8').replace(/^ExecStart=\S+/m, `ExecStart=${join(REPO, 'bin/holdgate.js')}`),
+      );
+      const verify = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8', cwd: tmp.dir });
+      expect(verify.stderr + verify.stdout).toBe('');
+      expect(verify.status).toBe(0);
+      const security = spawnSync('systemd-analyze', ['security', '--offline=true', copy], {
+        encoding: 'utf8',
+      });
+      const score = /Overall exposure level for holdgate\.service: ([\d.]+)/.exec(security.stdout);
+      expect(score, security.stdout + security.stderr).not.toBeNull();
+      expect(Number(score![1])).toBeLessThanOrEqual(2.0);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('is a notify service with an empty capability set, and leaves V8 its executable memory', () => {
+    const unit = readFileSync(UNIT, 'utf8');
+    for (const line of [
+      'Type=notify',
+      'NotifyAccess=all',
+      'Restart=on-failure',
+      'CapabilityBoundingSet=',
+      'MemoryDenyWriteExecute=no',
+      'ProtectSystem=strict',
+      'SupplementaryGroups=dialout',
+      'StateDirectory=holdgate',
+      'ConfigurationDirectory=holdgate',
+      'LogsDirectory=holdgate',
+    ])
+      expect(unit.split('\n')).toContain(line);
+  });
+});
