@@ -6,14 +6,11 @@
 import { join } from 'node:path';
 import { openStore } from '../src/store/db.js';
 import { createRepos } from '../src/containment/repos.js';
-import { GroupCommitWriter } from '../src/store/group-commit.js';
-import { SyncService } from '../src/sync/service.js';
-import { Metrics } from '../src/metrics.js';
-import { silentLogger } from '../src/log.js';
 import { syncTargetSchema } from '../src/profiles/sync-schema.js';
 import { tempDir } from '../test/helpers/gateway.js';
 import { initTryton, seedProduct, startTryton, trytonAdmin } from '../test/helpers/tryton.js';
 import { median } from './procs.js';
+import { drainToEmpty } from './drain.js';
 
 export const TRYTON_DRAIN = { lots: 200, rowsPerLot: 6, batch: 25, concurrency: 2, rttCalls: 50 };
 
@@ -66,29 +63,7 @@ export async function trytonDrainBench(): Promise<{
         });
       }
     })();
-    const writer = new GroupCommitWriter({ db, windowMs: 0, maxBatch: 2000 });
-    const sync = new SyncService(
-      [target],
-      repos,
-      writer,
-      new Metrics({ processMetrics: false }),
-      silentLogger(),
-    );
-    const started = performance.now();
-    sync.start();
-    try {
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 100));
-        const s = sync.status()[0]!;
-        if (s.exceptions > 0) throw new Error(`${s.exceptions} rows went to the exception queue`);
-        if (s.queued === 0) break;
-        if (performance.now() - started > 300_000) throw new Error(`drain did not finish: ${s.queued} left`);
-      }
-    } finally {
-      await sync.stop();
-      await writer.close();
-    }
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = await drainToEmpty(db, repos, target);
     return { rowsPerS: rows / seconds, seconds, rttMs: median(rtt), rows };
   } finally {
     await rpc.close();

@@ -118,3 +118,4 @@ export const syncTargetSchema = z.discriminatedUnion('kind', [restTarget, tryton
   error: 'kind must be rest or tryton',
 });
 export type SyncTarget = z.output<typeof syncTargetSchema>;
+export type TrytonTarget = z.output<typeof trytonTarget>;

@@ -3,7 +3,7 @@ import type { Repos } from '../containment/repos.js';
 import type { GroupCommitWriter } from '../store/group-commit.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { SyncTarget } from '../profiles/sync-schema.js';
+import type { SyncTarget, TrytonTarget } from '../profiles/sync-schema.js';
 import { resolveSecret } from '../config/secrets.js';
 import { RestConnector } from './rest-connector.js';
 import type { Connector } from './connector.js';
@@ -15,6 +15,18 @@ import { SyncWorker } from './worker.js';
 import { Deliveries } from './deliveries.js';
 import type { Actor } from '../holds/types.js';
 import { DomainError } from '../errors.js';
+
+function trytonConnector(t: TrytonTarget, connections: number, prepare: boolean): TrytonConnector {
+  const rpc = new TrytonRpc({
+    url: t.url,
+    database: t.database,
+    username: t.username,
+    password: resolveSecret(t.password),
+    timeoutMs: t.timeout_ms,
+    connections,
+  });
+  return new TrytonConnector(rpc, { codes: t.locations, prepare, returnParty: t.return_party });
+}
 
 export class SyncService {
   private readonly workers = new Map<string, SyncWorker>();
@@ -61,6 +73,7 @@ export class SyncService {
       });
       this.workers.set(t.id, worker);
       worker.start();
+      if (t.kind === 'tryton' && t.inbound.enabled) this.startInbound(t);
       this.log.info({ target: t.id, url: t.url, types: t.types, order: t.order }, 'sync target started');
     }
     this.metrics.registerSyncStatus(() => this.status());
@@ -83,42 +96,23 @@ export class SyncService {
           : undefined,
         mapping: t.mapping ? { typeNames: t.mapping.type_names, fields: t.mapping.fields } : undefined,
       });
-    const rpc = new TrytonRpc({
-      url: t.url,
-      database: t.database,
-      username: t.username,
-      password: resolveSecret(t.password),
-      timeoutMs: t.timeout_ms,
-      connections: t.concurrency,
-    });
-    const connector = new TrytonConnector(rpc, {
-      codes: t.locations,
-      prepare: t.prepare,
-      returnParty: t.return_party,
-    });
-    if (t.inbound.enabled) {
-      // The pull has its own session: a long read never waits behind the drain's writes.
-      const pullRpc = new TrytonRpc({ ...rpc.options, connections: 1 });
-      const puller = new TrytonConnector(pullRpc, {
-        codes: t.locations,
-        prepare: false,
-        returnParty: t.return_party,
-      });
-      const inbound = new TrytonInbound(
-        t.id,
-        t.inbound.interval_s,
-        t.inbound.plant,
-        puller,
-        this.repos,
-        this.repos.erp,
-        this.writer,
-        this.log.child({ target: t.id, inbound: true }),
-        (c) => this.conflictAlarm(c),
-      );
-      this.inbound.set(t.id, inbound);
-      inbound.start();
-    }
-    return connector;
+    return trytonConnector(t, t.concurrency, t.prepare);
+  }
+
+  /** The scheduled pull has its own session: a long read never waits behind the drain's writes. */
+  private startInbound(t: TrytonTarget): void {
+    const inbound = new TrytonInbound(
+      t.id,
+      t.inbound.interval_s,
+      t.inbound.plant,
+      trytonConnector(t, 1, false),
+      this.repos,
+      this.writer,
+      this.log.child({ target: t.id, inbound: true }),
+      (c) => this.conflictAlarm(c),
+    );
+    this.inbound.set(t.id, inbound);
+    inbound.start();
   }
 
   private conflictAlarm(c: ErpConflict): void {

@@ -1,8 +1,28 @@
 /** Seeds a small plant history through the real repositories (what imports will do later). */
 import type { Repos } from '../../src/containment/repos.js';
+import { placeManualHold, type PlacedHold } from '../../src/containment/commands.js';
+import type { Actor } from '../../src/holds/types.js';
 
 export const T0 = '2026-03-02T08:00:00.000Z';
 export const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+
+/** A QUALITY hold on a whole lot, placed by a person (default: a quality engineer, now). */
+export function holdLot(
+  r: Repos,
+  lot: string,
+  opts: { at?: string; reason?: string; actor?: Actor } = {},
+): PlacedHold {
+  const when = opts.at ?? new Date().toISOString();
+  return placeManualHold(r, {
+    type: 'QUALITY',
+    reason: opts.reason ?? `check ${lot}`,
+    scope: { kind: 'LOT' },
+    trigger: { serials: [], lots: [lot], at: when },
+    actor: opts.actor ?? { type: 'user', id: 'qe' },
+    source: 'test',
+    at: when,
+  });
+}
 
 /**
  * Item PCBA-7731 (family CTRL) on line L1: lots L1-A (units 1-10, 08:00-08:10), L1-B

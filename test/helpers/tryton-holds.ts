@@ -1,6 +1,6 @@
 /** Holds and decisions made the way the Tryton tests need them, and the Tryton target they sync to. */
 import { syncTarget } from './gateway.js';
-import { placeManualHold } from '../../src/containment/commands.js';
+import type { PlacedHold } from '../../src/containment/commands.js';
 import { createDisposition } from '../../src/containment/dispositions.js';
 import { executeDisposition } from '../../src/containment/disposition-effects.js';
 import type { Repos } from '../../src/containment/repos.js';
@@ -28,33 +28,15 @@ export function trytonTarget(url: string, database: string, extra: Record<string
   });
 }
 
-/** A LOT hold on the whole lot (its quantity pulled from Tryton). */
-export function holdLot(r: Repos, lot: string): { holdId: string; lineId: number } {
-  const placed = placeManualHold(r, {
-    type: 'QUALITY',
-    reason: `check ${lot}`,
-    scope: { kind: 'LOT' },
-    trigger: { serials: [], lots: [lot], at: now() },
-    actor,
-    source: 'test',
-    at: now(),
-  });
-  return { holdId: placed.holdId, lineId: placed.lineIds[0]! };
-}
-
 /**
  * The effects of an approved decision (approval routes and signatures have their own tests):
  * the same code path that runs after the last signature.
  */
-export function dispose(
-  r: Repos,
-  h: { holdId: string; lineId: number },
-  slices: [DispositionAction, number][],
-): void {
+export function dispose(r: Repos, h: PlacedHold, slices: [DispositionAction, number][]): void {
   const id = createDisposition(r, {
     holdId: h.holdId,
     slices: slices.map(([action, quantity]) => ({
-      lineId: h.lineId,
+      lineId: h.lineIds[0]!,
       action,
       quantity,
       reasonCode: action === 'SCRAP' || action === 'RETURN_TO_SUPPLIER' ? 'DEFECT' : undefined,

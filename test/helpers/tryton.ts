@@ -6,10 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
+import { freePort } from './mosquitto.js';
 import { decimal, TrytonRpc } from '../../src/sync/tryton/rpc.js';
 import { resolveSite, type Site } from '../../src/sync/tryton/site.js';
 
@@ -18,17 +19,6 @@ const SCRIPTS = resolve(import.meta.dirname, '../../scripts');
 /** Where the global setup keeps the initialised database (survives runs: init costs ~12 s once). */
 export const TRYTON_CACHE = join(tmpdir(), 'holdgate-tryton-cache');
 export const TRYTON_DB = 'holdgate';
-
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** Installs the packages and initialises the pristine database (global setup). */
 export async function initTryton(): Promise<void> {
@@ -66,6 +56,26 @@ export async function startTryton(): Promise<TrytonPeer> {
   };
   await peer.start();
   return peer;
+}
+
+export interface TrytonFixture {
+  peer: TrytonPeer;
+  rpc: TrytonRpc;
+  site: Site;
+}
+
+/** A Tryton of this test file's own, with an admin session: started before its tests, stopped after. */
+export function useTryton(): TrytonFixture {
+  const t = {} as TrytonFixture;
+  beforeAll(async () => {
+    t.peer = await startTryton();
+    Object.assign(t, await trytonAdmin(t.peer));
+  }, 120_000);
+  afterAll(async () => {
+    await t.rpc?.close();
+    await t.peer?.stop();
+  });
+  return t;
 }
 
 /** The test's own admin session on the peer, with company and locations prepared. */

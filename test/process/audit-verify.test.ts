@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startTestGateway, REPO } from '../helpers/gateway.js';
 import { HOLDGATE_BIN } from '../helpers/daemon.js';
-import { seedPlant, at } from '../helpers/plant.js';
-import { placeManualHold, voidHold } from '../../src/containment/commands.js';
+import { seedPlant, at, holdLot } from '../helpers/plant.js';
+import { voidHold } from '../../src/containment/commands.js';
 
 const verify = (store: string) =>
   spawnSync(process.execPath, [HOLDGATE_BIN, 'audit', 'verify', '--store', store], {
@@ -20,17 +20,7 @@ describe('holdgate audit verify', () => {
     const actor = { type: 'user' as const, id: 'qe.bo' };
     await gw.gateway.command(seedPlant);
     for (const lot of ['L1-A', 'L1-B', 'L2-A']) {
-      const { holdId } = await gw.gateway.command((r) =>
-        placeManualHold(r, {
-          type: 'QUALITY',
-          reason: `check ${lot}`,
-          scope: { kind: 'LOT' },
-          trigger: { serials: [], lots: [lot], at: at(1) },
-          actor,
-          source: 'test',
-          at: at(1),
-        }),
-      );
+      const { holdId } = await gw.gateway.command((r) => holdLot(r, lot, { at: at(1), actor }));
       if (lot === 'L1-B')
         await gw.gateway.command((r) => voidHold(r, holdId, 'wrong lot', actor, 'test', at(2)));
     }

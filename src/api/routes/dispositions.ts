@@ -4,7 +4,7 @@
  * list rework requests.
  */
 import { z } from 'zod';
-import type { Api } from '../route.js';
+import type { Api, RouteContext } from '../route.js';
 import { ApiError } from '../route.js';
 import type { ApiDeps } from '../deps.js';
 import { actorOf } from '../auth.js';
@@ -33,6 +33,17 @@ export function dispositionRoutes(api: Api, deps: ApiDeps): void {
     const d = r.dispositions.get(id);
     if (!d) throw new ApiError(404, 'HG_DISPOSITION_NOT_FOUND', `disposition ${id} does not exist`);
     return d;
+  };
+  /** Approve and reject: the approver's scope on the decision, then a re-authenticated signer. */
+  const signedStep = async ({
+    params,
+    body,
+    principal,
+    require,
+  }: RouteContext<{ id: string }, unknown, z.output<typeof signatureBody>>) => {
+    const d = loadDecision(params.id);
+    await require('disposition.approve', scopeOfHold(d.hold_id));
+    return { d, s: await reauthenticate(deps, principal, body) };
   };
 
   api.route({
@@ -101,12 +112,10 @@ export function dispositionRoutes(api: Api, deps: ApiDeps): void {
     permission: 'disposition.approve',
     params: dispositionId,
     body: signatureBody,
-    handler: async ({ params, body, principal, require }) => {
-      const d = loadDecision(params.id);
-      await require('disposition.approve', scopeOfHold(d.hold_id));
-      const s = await reauthenticate(deps, principal, body);
+    handler: async (ctx) => {
+      const { d, s } = await signedStep(ctx);
       return deps.command((repos) =>
-        approveDisposition(repos, d.id, s, body.reason, deps.now().toISOString()),
+        approveDisposition(repos, d.id, s, ctx.body.reason, deps.now().toISOString()),
       );
     },
   });
@@ -120,11 +129,11 @@ export function dispositionRoutes(api: Api, deps: ApiDeps): void {
     permission: 'disposition.approve',
     params: dispositionId,
     body: signatureBody,
-    handler: async ({ params, body, principal, require }) => {
-      const d = loadDecision(params.id);
-      await require('disposition.approve', scopeOfHold(d.hold_id));
-      const s = await reauthenticate(deps, principal, body);
-      await deps.command((repos) => rejectDisposition(repos, d.id, s, body.reason, deps.now().toISOString()));
+    handler: async (ctx) => {
+      const { d, s } = await signedStep(ctx);
+      await deps.command((repos) =>
+        rejectDisposition(repos, d.id, s, ctx.body.reason, deps.now().toISOString()),
+      );
       return { id: d.id, state: 'DRAFT' };
     },
   });

@@ -8,7 +8,7 @@
 import type { Repos } from '../../containment/repos.js';
 import type { GroupCommitWriter } from '../../store/group-commit.js';
 import type { Logger } from '../../log.js';
-import type { ErpConflict, ErpRepo } from '../../store/erp-repo.js';
+import type { ErpConflict } from '../../store/erp-repo.js';
 import { EFFECTS, HOLD_SIGN, type TrytonConnector } from './connector.js';
 
 export const HOLD_CONFLICT = 'HOLD_QUANTITY';
@@ -40,7 +40,6 @@ export class TrytonInbound {
     private readonly plant: string | undefined,
     private readonly connector: TrytonConnector,
     private readonly repos: Repos,
-    private readonly erp: ErpRepo,
     private readonly writer: GroupCommitWriter,
     private readonly log: Logger,
     private readonly onConflict: (c: ErpConflict) => void = () => {},
@@ -75,7 +74,7 @@ export class TrytonInbound {
 
   private async pullOnce(): Promise<PullReport> {
     const startedAt = new Date().toISOString();
-    const pendingBefore = this.erp.pendingLots(this.target);
+    const pendingBefore = this.repos.erp.pendingLots(this.target);
     const site = await this.connector.session();
     const rpc = this.connector.rpc;
     const products = await rpc.model<
@@ -108,7 +107,7 @@ export class TrytonInbound {
       let items = 0;
       for (const p of products) {
         if (!p.code) continue; // Holdgate keys items by part number; Tryton's code is it
-        this.erp.mergeItem({
+        this.repos.erp.mergeItem({
           part_number: p.code,
           unit_cost: p.cost_price ?? 0,
           uom: symbol.get(p.default_uom) ?? 'EA',
@@ -133,8 +132,12 @@ export class TrytonInbound {
   private reconcile(found: Map<string, number>, pendingBefore: Set<string>, since: string, at: string) {
     const t = this.target;
     // Lots whose rows are queued, or were acknowledged while we read Tryton, are in motion.
-    const skip = new Set([...pendingBefore, ...this.erp.pendingLots(t), ...this.erp.ackedSince(t, since)]);
-    const expected = this.erp.expectedHold(t, SIGNS, HOLD_CONFLICT);
+    const skip = new Set([
+      ...pendingBefore,
+      ...this.repos.erp.pendingLots(t),
+      ...this.repos.erp.ackedSince(t, since),
+    ]);
+    const expected = this.repos.erp.expectedHold(t, SIGNS, HOLD_CONFLICT);
     const lots = new Set([...expected.keys(), ...found.keys()]);
     let raised = 0;
     let cleared = 0;
@@ -143,9 +146,9 @@ export class TrytonInbound {
       if (skip.has(lot)) continue;
       const want = round(expected.get(lot) ?? 0);
       const have = round(found.get(lot) ?? 0);
-      const open = this.erp.openConflict(t, lot, HOLD_CONFLICT);
+      const open = this.repos.erp.openConflict(t, lot, HOLD_CONFLICT);
       if (want === have) {
-        if (open && this.erp.closeConflict(open.id, 'CLEARED', at, null, 'Tryton matches again')) {
+        if (open && this.repos.erp.closeConflict(open.id, 'CLEARED', at, null, 'Tryton matches again')) {
           cleared++;
           this.repos.audit.append({
             at,
@@ -161,10 +164,10 @@ export class TrytonInbound {
         continue;
       }
       if (open) {
-        if (open.expected !== want || open.found !== have) this.erp.refresh(open.id, want, have, at);
+        if (open.expected !== want || open.found !== have) this.repos.erp.refresh(open.id, want, have, at);
         continue;
       }
-      const id = this.erp.raise(t, lot, HOLD_CONFLICT, want, have, at);
+      const id = this.repos.erp.raise(t, lot, HOLD_CONFLICT, want, have, at);
       raised++;
       this.repos.audit.append({
         at,
@@ -176,9 +179,9 @@ export class TrytonInbound {
         after: { lot, expected: want, found: have },
         reason: `Tryton's hold location shows ${have} of lot ${lot}; Holdgate's acknowledged transactions say ${want}`,
       });
-      this.onConflict(this.erp.conflict(id)!);
+      this.onConflict(this.repos.erp.conflict(id)!);
     }
-    return { raised, cleared, open: this.erp.openConflicts(t).length };
+    return { raised, cleared, open: this.repos.erp.openConflicts(t).length };
   }
 }
 

@@ -48,15 +48,14 @@ export class TrytonRpc {
   context: Context = {};
   uid = 0;
 
-  constructor(readonly options: TrytonRpcOptions) {
-    const opts = options;
-    const u = new URL(opts.url);
+  constructor(private readonly options: TrytonRpcOptions) {
+    const u = new URL(options.url);
     this.pool = new Pool(u.origin, {
-      connections: opts.connections ?? 4,
+      connections: options.connections ?? 4,
       keepAliveTimeout: 30_000,
-      connect: { timeout: opts.timeoutMs },
+      connect: { timeout: options.timeoutMs },
     });
-    this.path = `${u.pathname.replace(/\/+$/, '')}/${encodeURIComponent(opts.database)}/`;
+    this.path = `${u.pathname.replace(/\/+$/, '')}/${encodeURIComponent(options.database)}/`;
   }
 
   get loggedIn(): boolean {

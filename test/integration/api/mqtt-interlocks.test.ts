@@ -2,9 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startTestGateway } from '../../helpers/gateway.js';
-import { seedPlant, at } from '../../helpers/plant.js';
+import { seedPlant, at, holdLot } from '../../helpers/plant.js';
 import { hashPassword } from '../../../src/ingest/mqtt/credentials.js';
-import { placeManualHold } from '../../../src/containment/commands.js';
 
 type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
 
@@ -36,17 +35,7 @@ describe('interlocks over MQTT', () => {
       },
     });
     await gw.gateway.command(seedPlant);
-    await gw.gateway.command((r) =>
-      placeManualHold(r, {
-        type: 'QUALITY',
-        reason: 'solder voids on L1-A',
-        scope: { kind: 'LOT' },
-        trigger: { serials: [], lots: ['L1-A'], at: at(1) },
-        actor: { type: 'user', id: 'qe' },
-        source: 'test',
-        at: at(1),
-      }),
-    );
+    await gw.gateway.command((r) => holdLot(r, 'L1-A', { at: at(1), reason: 'solder voids on L1-A' }));
     station = await mqtt.connectAsync(gw.mqttUrl, {
       username: 'pack1',
       password: 'station-secret',

@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway } from '../../helpers/gateway.js';
 import { client } from '../../helpers/api.js';
-import { seedPlant, at } from '../../helpers/plant.js';
-import { placeManualHold } from '../../../src/containment/commands.js';
+import { seedPlant, at, holdLot } from '../../helpers/plant.js';
 import { hashPassword } from '../../../src/ingest/mqtt/credentials.js';
 
 type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
@@ -16,17 +15,7 @@ describe('approved exceptions', () => {
   beforeAll(async () => {
     gw = await startTestGateway();
     await gw.gateway.command(seedPlant);
-    await gw.gateway.command((r) =>
-      placeManualHold(r, {
-        type: 'QUALITY',
-        reason: 'marginal solder on L1-B',
-        scope: { kind: 'LOT' },
-        trigger: { serials: [], lots: ['L1-B'], at: at(1) },
-        actor: { type: 'user', id: 'qe' },
-        source: 'test',
-        at: at(1),
-      }),
-    );
+    await gw.gateway.command((r) => holdLot(r, 'L1-B', { at: at(1), reason: 'marginal solder on L1-B' }));
     const hash = await hashPassword('signing-pass-1');
     const tokens = await gw.gateway.command(() => {
       const now = new Date().toISOString();

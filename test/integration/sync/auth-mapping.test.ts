@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestGateway, syncTarget } from '../../helpers/gateway.js';
-import { seedPlant, at } from '../../helpers/plant.js';
-import { placeManualHold } from '../../../src/containment/commands.js';
+import { seedPlant, at, holdLot } from '../../helpers/plant.js';
 import { client } from '../../helpers/api.js';
 
 describe('REST target with login and mapping', () => {
@@ -77,17 +76,7 @@ describe('REST target with login and mapping', () => {
       await gw.gateway.command(seedPlant);
       const actor = { type: 'user' as const, id: 'qe' };
       for (const lot of ['L1-A', 'L2-A', 'REEL-C14', 'L1-B', 'L1-A', 'L2-A', 'REEL-C14'])
-        await gw.gateway.command((r) =>
-          placeManualHold(r, {
-            type: 'QUALITY',
-            reason: `check ${lot}`,
-            scope: { kind: 'LOT' },
-            trigger: { serials: [], lots: [lot], at: at(1) },
-            actor,
-            source: 'test',
-            at: at(1),
-          }),
-        );
+        await gw.gateway.command((r) => holdLot(r, lot, { at: at(1), actor }));
       await expect.poll(() => got.length, { timeout: 10_000 }).toBe(6);
       expect(logins).toBeGreaterThan(1);
       expect(got[0]).toMatchObject({

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { startTestGateway, syncTarget } from '../../helpers/gateway.js';
 import { startReceiver } from '../../helpers/receiver.js';
 import { startFaultProxy, type Fault } from '../../helpers/fault-proxy.js';
-import { seedPlant, at } from '../../helpers/plant.js';
-import { placeManualHold, voidHold } from '../../../src/containment/commands.js';
+import { seedPlant, at, holdLot } from '../../helpers/plant.js';
+import { voidHold } from '../../../src/containment/commands.js';
 
 describe('sync through faults', () => {
   it('delivers every row exactly once in per-key order', { timeout: 90_000 }, async () => {
@@ -54,15 +54,7 @@ describe('sync through faults', () => {
       for (let n = 0; n < 5; n++)
         for (const lot of lots) {
           const h = await gw.gateway.command((r) =>
-            placeManualHold(r, {
-              type: 'QUALITY',
-              reason: `check ${n}`,
-              scope: { kind: 'LOT' },
-              trigger: { serials: [], lots: [lot], at: at(n) },
-              actor,
-              source: 'test',
-              at: at(n),
-            }),
+            holdLot(r, lot, { at: at(n), reason: `check ${n}`, actor }),
           );
           if (n % 2 === 0)
             await gw.gateway.command((r) => voidHold(r, h.holdId, 'duplicate', actor, 'test', at(n + 1)));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startTestGateway, syncTarget } from '../../helpers/gateway.js';
 import { startReceiver } from '../../helpers/receiver.js';
 import { freePort } from '../../helpers/mosquitto.js';
-import { placeManualHold } from '../../../src/containment/commands.js';
+import { holdLot } from '../../helpers/plant.js';
 
 describe('backlog replay', () => {
   it('sends a live row ahead of a throttled backlog', async () => {
@@ -32,15 +32,7 @@ describe('backlog replay', () => {
       const hold = (lot: string) =>
         gw.gateway.command((r) => {
           r.material.upsertLot({ lot_id: lot, quantity: 1 });
-          return placeManualHold(r, {
-            type: 'QUALITY',
-            reason: 'check',
-            scope: { kind: 'LOT' },
-            trigger: { serials: [], lots: [lot], at: new Date().toISOString() },
-            actor,
-            source: 'test',
-            at: new Date().toISOString(),
-          });
+          return holdLot(r, lot, { reason: 'check', actor });
         });
       // 100 rows on 100 keys pile up while the ERP is down, and age into a backlog.
       for (let i = 0; i < 100; i++) await hold(`B-${i}`);

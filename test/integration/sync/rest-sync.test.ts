@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { startTestGateway, syncTarget } from '../../helpers/gateway.js';
 import { startReceiver } from '../../helpers/receiver.js';
-import { seedPlant, at } from '../../helpers/plant.js';
-import { placeManualHold, voidHold } from '../../../src/containment/commands.js';
+import { seedPlant, at, holdLot } from '../../helpers/plant.js';
+import { voidHold } from '../../../src/containment/commands.js';
 import { client } from '../../helpers/api.js';
 import { spawnSync } from 'node:child_process';
 import { HOLDGATE_BIN } from '../../helpers/daemon.js';
@@ -48,17 +48,7 @@ async function setup(answer?: Parameters<typeof startReceiver>[0], target: Recor
   await gw.gateway.command(seedPlant);
   const actor = { type: 'user' as const, id: 'qe' };
   const hold = (lot: string, n: number) =>
-    gw.gateway.command((r) =>
-      placeManualHold(r, {
-        type: 'QUALITY',
-        reason: `check ${lot} #${n}`,
-        scope: { kind: 'LOT' },
-        trigger: { serials: [], lots: [lot], at: at(n) },
-        actor,
-        source: 'test',
-        at: at(n),
-      }),
-    );
+    gw.gateway.command((r) => holdLot(r, lot, { at: at(n), reason: `check ${lot} #${n}`, actor }));
   const voidIt = (holdId: string) =>
     gw.gateway.command((r) => voidHold(r, holdId, 'entered twice', actor, 'test', at(99)));
   return { gw, receiver, hold, voidIt };

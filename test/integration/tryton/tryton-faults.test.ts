@@ -4,31 +4,14 @@
  * the call, and calls stalled past the client's timeout that reach Tryton late. Every
  * transaction must still end as exactly one done document, with equal quantities.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startTestGateway } from '../../helpers/gateway.js';
 import { startFaultProxy, type Fault } from '../../helpers/fault-proxy.js';
-import {
-  documentsByReference,
-  lotStock,
-  seedProduct,
-  startTryton,
-  trytonAdmin,
-  type TrytonPeer,
-} from '../../helpers/tryton.js';
-import { dispose, holdLot, trytonTarget } from '../../helpers/tryton-holds.js';
-import type { TrytonRpc } from '../../../src/sync/tryton/rpc.js';
-import type { Site } from '../../../src/sync/tryton/site.js';
+import { documentsByReference, lotStock, seedProduct, useTryton } from '../../helpers/tryton.js';
+import { dispose, trytonTarget } from '../../helpers/tryton-holds.js';
+import { holdLot } from '../../helpers/plant.js';
 
-let peer: TrytonPeer;
-let admin: { rpc: TrytonRpc; site: Site };
-beforeAll(async () => {
-  peer = await startTryton();
-  admin = await trytonAdmin(peer);
-}, 120_000);
-afterAll(async () => {
-  await admin?.rpc.close();
-  await peer?.stop();
-});
+const tryton = useTryton();
 
 it('posts every transaction exactly once through resets, 502, 429, 401, lost answers and late calls', async () => {
   const cycle: Fault[] = [
@@ -52,17 +35,21 @@ it('posts every transaction exactly once through resets, 502, 429, 401, lost ans
     ...Array.from({ length: 20 }, (): Fault => 'pass'),
     ...Array.from({ length: 12 }, () => cycle).flat(),
   ];
-  const proxy = await startFaultProxy(peer.url, script, 3_000);
+  const proxy = await startFaultProxy(tryton.peer.url, script, 3_000);
   const gw = await startTestGateway(
     {},
-    { targets: [trytonTarget(proxy.url, peer.database, { timeout_ms: 2_000, batch: { max_rows: 25 } })] },
+    {
+      targets: [
+        trytonTarget(proxy.url, tryton.peer.database, { timeout_ms: 2_000, batch: { max_rows: 25 } }),
+      ],
+    },
   );
   try {
     const cycled = Array.from({ length: 125 }, (_, i) => `F-C${i}`);
     const heldOnly = Array.from({ length: 125 }, (_, i) => `F-H${i}`);
     const { lots } = await seedProduct(
-      admin.rpc,
-      admin.site,
+      tryton.rpc,
+      tryton.site,
       'BRK-900',
       [...cycled, ...heldOnly].map((number) => ({ number, quantity: 100 })),
     );
@@ -91,9 +78,9 @@ it('posts every transaction exactly once through resets, 502, 429, 401, lost ans
       .prepare(`SELECT o.idempotency_key AS key FROM outbox o JOIN sync_deliveries d ON d.seq = o.seq`)
       .all() as { key: string }[];
     expect(keys).toHaveLength(500);
-    const done = await documentsByReference(admin.rpc, 'stock.shipment.internal');
+    const done = await documentsByReference(tryton.rpc, 'stock.shipment.internal');
     for (const k of keys) expect(done.get(k.key), k.key).toBe(1);
-    const stock = await lotStock(admin.rpc, admin.site, [...lots.values()]);
+    const stock = await lotStock(tryton.rpc, tryton.site, [...lots.values()]);
     for (const lot of cycled)
       expect(stock.get(lots.get(lot)!)).toMatchObject({ storage: 60, hold: 0, scrap: 40 });
     for (const lot of heldOnly)

@@ -12,17 +12,13 @@ import {
   lotStock,
   moveInTryton,
   seedProduct,
-  startTryton,
-  trytonAdmin,
-  type TrytonPeer,
+  useTryton,
 } from '../../helpers/tryton.js';
 import { voidHold } from '../../../src/containment/commands.js';
-import type { TrytonRpc } from '../../../src/sync/tryton/rpc.js';
-import type { Site } from '../../../src/sync/tryton/site.js';
-import { actor, dispose, holdLot, now, trytonTarget } from '../../helpers/tryton-holds.js';
+import { actor, dispose, now, trytonTarget } from '../../helpers/tryton-holds.js';
+import { holdLot } from '../../helpers/plant.js';
 
-let peer: TrytonPeer;
-let admin: { rpc: TrytonRpc; site: Site };
+const tryton = useTryton();
 let gw: Awaited<ReturnType<typeof startTestGateway>>;
 
 const queued = () =>
@@ -31,20 +27,16 @@ const queued = () =>
     .get() as { n: number };
 
 beforeAll(async () => {
-  peer = await startTryton();
-  admin = await trytonAdmin(peer);
-  gw = await startTestGateway({}, { targets: [trytonTarget(peer.url, peer.database)] });
-}, 120_000);
+  gw = await startTestGateway({}, { targets: [trytonTarget(tryton.peer.url, tryton.peer.database)] });
+});
 
 afterAll(async () => {
   await gw?.stop();
-  await admin?.rpc.close();
-  await peer?.stop();
 });
 
 describe('Tryton sync', () => {
   it('pulls products and lots, and moves held, released, scrapped and returned quantities between locations', async () => {
-    const { lots } = await seedProduct(admin.rpc, admin.site, 'BRK-100', [
+    const { lots } = await seedProduct(tryton.rpc, tryton.site, 'BRK-100', [
       { number: 'T1-A', quantity: 100 },
       { number: 'T1-B', quantity: 40 },
     ]);
@@ -59,7 +51,7 @@ describe('Tryton sync', () => {
 
     const a = await gw.gateway.command((r) => holdLot(r, 'T1-A'));
     const b = await gw.gateway.command((r) => holdLot(r, 'T1-B'));
-    const stock = async () => lotStock(admin.rpc, admin.site, [lots.get('T1-A')!, lots.get('T1-B')!]);
+    const stock = async () => lotStock(tryton.rpc, tryton.site, [lots.get('T1-A')!, lots.get('T1-B')!]);
     await expect
       .poll(async () => (await stock()).get(lots.get('T1-A')!), { timeout: 20_000 })
       .toMatchObject({
@@ -101,8 +93,8 @@ describe('Tryton sync', () => {
     const voided = Array.from({ length: 25 }, (_, i) => `OUT-V${i}`);
     const all = [...full, ...holdOnly, ...voided];
     const { lots } = await seedProduct(
-      admin.rpc,
-      admin.site,
+      tryton.rpc,
+      tryton.site,
       'BRK-200',
       all.map((number) => ({ number, quantity: 100 })),
     );
@@ -117,7 +109,7 @@ describe('Tryton sync', () => {
       ).n,
     );
 
-    await peer.stop();
+    await tryton.peer.stop();
     // 100 × (hold, release 70, scrap 20, return 10) + 50 holds + 25 × (hold, void) = 500 rows.
     await gw.gateway.command((r) => {
       for (const lot of full)
@@ -148,7 +140,7 @@ describe('Tryton sync', () => {
     // The worker really tried against the stopped ERP before it came back.
     await expect.poll(() => rows().tries, { timeout: 10_000 }).toBeGreaterThan(0);
 
-    await peer.start();
+    await tryton.peer.start();
     await expect.poll(() => queued().n, { timeout: 180_000, interval: 500 }).toBe(0);
 
     // No exceptions, and per ordering key the acknowledgements follow the outbox sequence.
@@ -170,12 +162,12 @@ describe('Tryton sync', () => {
         `SELECT o.idempotency_key AS key, o.ordering_key AS lot, o.seq FROM outbox o JOIN sync_deliveries d ON d.seq = o.seq WHERE d.target = 'tryton' ORDER BY o.seq`,
       )
       .all() as { key: string; lot: string; seq: number }[];
-    const internal = await documentsByReference(admin.rpc, 'stock.shipment.internal');
-    const returns = await documentsByReference(admin.rpc, 'stock.shipment.in.return');
+    const internal = await documentsByReference(tryton.rpc, 'stock.shipment.internal');
+    const returns = await documentsByReference(tryton.rpc, 'stock.shipment.in.return');
     for (const k of keys) expect((internal.get(k.key) ?? 0) + (returns.get(k.key) ?? 0), k.key).toBe(1);
 
     // Tryton's stock per location equals what Holdgate's lines say.
-    const stock = await lotStock(admin.rpc, admin.site, [...lots.values()]);
+    const stock = await lotStock(tryton.rpc, tryton.site, [...lots.values()]);
     for (const lot of full)
       expect(stock.get(lots.get(lot)!)).toEqual({ storage: 70, hold: 0, scrap: 20, supplier: -90 });
     for (const lot of holdOnly)
@@ -196,7 +188,7 @@ describe('Tryton sync', () => {
   }, 240_000);
 
   it('turns a move made directly in Tryton into a conflict a person accepts, or that clears', async () => {
-    const { product, lots } = await seedProduct(admin.rpc, admin.site, 'BRK-300', [
+    const { product, lots } = await seedProduct(tryton.rpc, tryton.site, 'BRK-300', [
       { number: 'C-1', quantity: 50 },
       { number: 'C-2', quantity: 50 },
     ]);
@@ -208,7 +200,7 @@ describe('Tryton sync', () => {
     await expect.poll(() => queued().n, { timeout: 20_000 }).toBe(0);
 
     // Someone in the ERP takes 5 out of the hold location of each lot.
-    const { site, rpc } = admin;
+    const { site, rpc } = tryton;
     await moveInTryton(rpc, site, product, lots.get('C-1')!, 5, site.hold, site.storage);
     await moveInTryton(rpc, site, product, lots.get('C-2')!, 5, site.hold, site.storage);
     const api = client(gw.gateway);
@@ -252,13 +244,13 @@ describe('Tryton sync', () => {
   });
 
   it('sends a document Tryton refuses (stock not there, lot unknown) to the exception queue, blocking only its lot', async () => {
-    const { product, lots } = await seedProduct(admin.rpc, admin.site, 'BRK-400', [
+    const { product, lots } = await seedProduct(tryton.rpc, tryton.site, 'BRK-400', [
       { number: 'R-1', quantity: 100 },
       { number: 'R-2', quantity: 100 },
     ]);
     await gw.gateway.sync.pull('tryton');
     // Someone consumed 30 of R-1 in the ERP since the last pull: Holdgate still thinks 100.
-    const { rpc, site } = admin;
+    const { rpc, site } = tryton;
     await moveInTryton(rpc, site, product, lots.get('R-1')!, 30, site.storage, site.scrap);
     await gw.gateway.command((r) => {
       r.material.upsertLot({ lot_id: 'R-LOCAL', item: 'BRK-400', quantity: 5 });
