@@ -12,6 +12,7 @@ import { printConfigError } from './output.js';
 import { DEFAULT_SIM } from '../sim/plant.js';
 import { publishSimulation } from '../sim/publish.js';
 import type { Logger } from '../log.js';
+import { SystemdNotifier } from '../ops/systemd.js';
 
 /** `--demo`: a simulated line publishing to this daemon's own broker, paced like a real one. */
 function startDemoLine(gateway: Gateway, log: Logger): void {
@@ -75,10 +76,12 @@ export async function runCommand(
   );
 
   const gateway = new Gateway({ config, profiles, rules, targets, log });
+  const systemd = new SystemdNotifier(log);
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     if (stopping) return;
     log.info({ signal }, 'stopping');
+    void systemd.stopping();
     const timer = setTimeout(() => {
       log.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stop took too long; exiting');
       process.exit(1);
@@ -103,6 +106,8 @@ export async function runCommand(
     { mqttPort: gateway.mqttPort, httpPort: gateway.httpPort, mode: config.gateway.mode },
     `Holdgate ${VERSION} ready (${config.gateway.mode})`,
   );
+  await systemd.ready(`serving: MQTT ${gateway.mqttPort ?? '-'}, HTTP ${gateway.httpPort ?? '-'}`);
+  systemd.startWatchdog(() => gateway.readiness().ready);
   if (extra.demoLine) startDemoLine(gateway, log);
   // Keep running until a signal arrives.
   return new Promise<number>(() => undefined);
