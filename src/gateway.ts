@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { openStore, type Db } from './store/db.js';
+import { claimStore, releaseStore } from './ops/store-lock.js';
 import { GroupCommitWriter } from './store/group-commit.js';
 import { EventLog } from './store/event-log.js';
 import type { DeviceProfiles } from './profiles/device-profiles.js';
@@ -64,6 +65,7 @@ export class Gateway {
   private backlog?: BacklogMonitor;
   private app?: FastifyInstance;
   private readonly startedAt = new Date();
+  private storeClaimed = false;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
   constructor(deps: GatewayDeps) {
@@ -246,6 +248,8 @@ export class Gateway {
     if (this.state !== 'new') throw new Error(`cannot start a gateway that is ${this.state}`);
     this.state = 'starting';
     const { config, log } = this;
+    claimStore(config.store.path);
+    this.storeClaimed = true;
     const store = openStore({ path: config.store.path, synchronous: config.store.synchronous });
     this.db = store.db;
     this.storeId = store.storeId;
@@ -419,6 +423,7 @@ export class Gateway {
     await step('pipeline', () => this.pipelineRef?.stop());
     await step('store', () => {
       this.db?.close();
+      if (this.storeClaimed) releaseStore(this.config.store.path);
     });
     this.state = 'stopped';
     this.log.info('stopped');

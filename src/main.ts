@@ -12,6 +12,7 @@ import { auditCommand } from './cli/audit.js';
 import { accessCommand } from './cli/access.js';
 import { syncCommand } from './cli/sync.js';
 import { simulateCommand, SIMULATE_USAGE } from './cli/simulate.js';
+import { backupCommand, migrateCommand, restoreCommand, statusCommand } from './cli/store-ops.js';
 
 const USAGE = `holdgate ${VERSION} — quality-hold edge gateway
 
@@ -24,6 +25,10 @@ Usage:
   holdgate tokens create --name NAME (--roles R1,R2 | --user USERNAME) [--plants P] [--families F] [--expires ISO]
   holdgate tokens revoke ID
   holdgate sync status|exceptions [--json] | sync retry TARGET SEQ | sync resolve TARGET SEQ --reason TEXT
+  holdgate status [--config FILE] [--json]   (exit 0 ready, 1 not ready, 3 not running)
+  holdgate backup FILE [--config FILE]       (online, while the daemon runs)
+  holdgate restore FILE [--config FILE]      (daemon stopped; renews the store id)
+  holdgate migrate [--config FILE]           (daemon stopped)
   holdgate hash-password < password.txt   (prints a scrypt hash for mqtt.devices)
   holdgate --version
 
@@ -56,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       demo: { type: 'boolean', default: false },
       store: { type: 'string' },
+      json: { type: 'boolean', default: false },
     },
   });
   if (values.version) {
@@ -65,17 +71,26 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = positionals;
   const file = values.config ?? rest[0] ?? process.env.HOLDGATE_CONFIG ?? '/etc/holdgate/holdgate.yaml';
   const opts = { file, overlays: values.overlay ?? [], sets: values.set ?? [] };
+  // Commands whose positional argument is not a config file.
+  const configOnly = {
+    ...opts,
+    file: values.config ?? process.env.HOLDGATE_CONFIG ?? '/etc/holdgate/holdgate.yaml',
+  };
   switch (command) {
     case 'run':
       return runCommand(opts, { demoLine: values.demo });
     case 'check-config':
       return checkConfigCommand(opts);
     case 'audit':
-      return auditCommand(
-        rest[0],
-        { ...opts, file: values.config ?? process.env.HOLDGATE_CONFIG ?? '/etc/holdgate/holdgate.yaml' },
-        values.store,
-      );
+      return auditCommand(rest[0], configOnly, values.store);
+    case 'status':
+      return statusCommand(configOnly, values.json);
+    case 'backup':
+      return backupCommand(configOnly, rest[0]);
+    case 'restore':
+      return restoreCommand(configOnly, rest[0]);
+    case 'migrate':
+      return migrateCommand(configOnly);
     case 'hash-password':
       return hashPasswordCommand();
     case undefined:

@@ -1,0 +1,222 @@
+/**
+ * Store operations for plant IT: backup (online, while the daemon runs), restore (only
+ * while it is stopped; renews the store id), migrate, status. Exit codes: 0 ok, 1 failed
+ * or refused, 2 config/usage, 3 (status) daemon not running.
+ */
+import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { request } from 'undici';
+import { loadConfig, type LoadConfigOptions } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { openStore } from '../store/db.js';
+import { LATEST_VERSION } from '../store/migrations/index.js';
+import { createRepos } from '../containment/repos.js';
+import { storeOwner } from '../ops/store-lock.js';
+import { printConfigError } from './output.js';
+
+function config(opts: LoadConfigOptions): Config | number {
+  try {
+    return loadConfig(opts);
+  } catch (err) {
+    return printConfigError(err, opts.file);
+  }
+}
+
+const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+
+/** Is this a Holdgate store this release can use, and intact? Returns a problem, or null. */
+function checkStoreFile(path: string): string | null {
+  let db;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const ok = db.pragma('quick_check', { simple: true });
+    if (ok !== 'ok') return `integrity check failed: ${String(ok)}`;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > LATEST_VERSION)
+      return `written by a newer Holdgate (schema ${version}; this release knows ${LATEST_VERSION})`;
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'store_meta'").get())
+      return 'not a Holdgate store (no store_meta table)';
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * `VACUUM INTO` rather than the page-by-page backup API: it copies one consistent read
+ * snapshot in a single pass, never blocks the daemon's writers (WAL), and does not restart
+ * — the backup API starts over whenever another connection writes, which under steady
+ * ingest can mean never finishing.
+ */
+export function backupCommand(opts: LoadConfigOptions, file: string | undefined): number {
+  if (!file) {
+    console.error('usage: holdgate backup FILE [--config FILE]');
+    return 2;
+  }
+  const c = config(opts);
+  if (typeof c === 'number') return c;
+  if (existsSync(file)) {
+    console.error(`refusing to overwrite ${file}: choose a new file name`);
+    return 1;
+  }
+  const started = Date.now();
+  const { db } = openStore({ path: c.store.path, readonly: true });
+  try {
+    db.prepare('VACUUM INTO ?').run(file);
+  } finally {
+    db.close();
+  }
+  const problem = checkStoreFile(file);
+  if (problem) {
+    console.error(`backup ${file} is not usable: ${problem}`);
+    return 1;
+  }
+  console.log(
+    `backup written: ${file} (${sizeOf(file)} bytes, ${Date.now() - started} ms) from ${c.store.path}`,
+  );
+  return 0;
+}
+
+export function restoreCommand(opts: LoadConfigOptions, file: string | undefined): number {
+  if (!file) {
+    console.error('usage: holdgate restore FILE [--config FILE]');
+    return 2;
+  }
+  const c = config(opts);
+  if (typeof c === 'number') return c;
+  const store = c.store.path;
+  const owner = storeOwner(store);
+  if (owner !== undefined) {
+    console.error(`refusing to restore: Holdgate (pid ${owner}) is running on ${store}; stop it first`);
+    return 1;
+  }
+  const problem = checkStoreFile(file);
+  if (problem) {
+    console.error(`refusing to restore ${file}: ${problem}`);
+    return 1;
+  }
+  // Copy beside the store, then swap: a crash leaves either the old store or the new one.
+  const tmp = `${store}.restore-${process.pid}`;
+  copyFileSync(file, tmp);
+  // The old store's WAL would be replayed into the restored file: it must go with it.
+  for (const ext of ['-wal', '-shm']) rmSync(`${store}${ext}`, { force: true });
+  renameSync(tmp, store);
+  const { db, storeId: previous } = openStore({ path: store, synchronous: c.store.synchronous });
+  try {
+    // A new store id: outbox keys made from now on can never repeat keys the ERP already saw.
+    const storeId = randomUUID();
+    const at = new Date().toISOString();
+    db.transaction(() => {
+      db.prepare("UPDATE store_meta SET value = ? WHERE key = 'store_id'").run(storeId);
+      db.prepare(
+        "INSERT INTO store_meta (key, value) VALUES ('restored_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(at);
+      createRepos(db, c.gateway.id, storeId).audit.append({
+        at,
+        actor: { type: 'service', id: 'holdgate-restore' },
+        source: 'cli',
+        action: 'STORE_RESTORED',
+        entityType: 'store',
+        entityId: storeId,
+        before: { storeId: previous },
+        after: { storeId, from: file },
+      });
+    })();
+    console.log(`restored ${file} into ${store}; new store id ${storeId} (was ${previous})`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+export function migrateCommand(opts: LoadConfigOptions): number {
+  const c = config(opts);
+  if (typeof c === 'number') return c;
+  const owner = storeOwner(c.store.path);
+  if (owner !== undefined) {
+    console.error(
+      `refusing to migrate: Holdgate (pid ${owner}) is running on ${c.store.path}; stop it first`,
+    );
+    return 1;
+  }
+  const { db, schemaVersion, applied } = openStore({ path: c.store.path, synchronous: c.store.synchronous });
+  db.close();
+  console.log(
+    applied.length > 0
+      ? `migrated ${c.store.path} to schema ${schemaVersion} (applied ${applied.join(', ')})`
+      : `${c.store.path} is current (schema ${schemaVersion})`,
+  );
+  return 0;
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown } | null> {
+  try {
+    const res = await request(url, { headersTimeout: 3000, bodyTimeout: 3000 });
+    return { status: res.statusCode, body: await res.body.json() };
+  } catch {
+    return null;
+  }
+}
+
+export async function statusCommand(opts: LoadConfigOptions, json: boolean): Promise<number> {
+  const c = config(opts);
+  if (typeof c === 'number') return c;
+  const store = c.store.path;
+  const pid = storeOwner(store);
+  const host = c.http.host === '0.0.0.0' || c.http.host === '::' ? '127.0.0.1' : c.http.host;
+  const base = c.http.port > 0 ? `http://${host}:${c.http.port}` : null;
+  const health = pid && base ? await getJson(`${base}/healthz`) : null;
+  const ready = pid && base ? await getJson(`${base}/readyz`) : null;
+  const report: Record<string, unknown> = {
+    running: pid !== undefined,
+    pid: pid ?? null,
+    ready: ready?.status === 200,
+    health: health?.body ?? null,
+    checks: (ready?.body as { checks?: unknown } | undefined)?.checks ?? null,
+    store: { path: store, bytes: sizeOf(store), walBytes: sizeOf(`${store}-wal`) },
+  };
+  if (existsSync(store)) {
+    const { db, storeId, schemaVersion } = openStore({ path: store, readonly: true });
+    try {
+      Object.assign(report.store as object, { storeId, schema: schemaVersion });
+      report.queue = db
+        .prepare(
+          `SELECT target, sum(state = 'QUEUED') AS queued, sum(state = 'DEAD') AS exceptions
+           FROM sync_deliveries WHERE state IN ('QUEUED', 'DEAD') GROUP BY target`,
+        )
+        .all();
+      // Devices among the last 10,000 events: a primary-key range, cheap on any store size.
+      report.devices = db
+        .prepare(
+          `SELECT device_id AS device, profile_id AS profile, count(*) AS events, max(received_at) AS lastSeen
+           FROM events WHERE seq > (SELECT coalesce(max(seq), 0) - 10000 FROM events)
+           GROUP BY device_id, profile_id ORDER BY lastSeen DESC`,
+        )
+        .all();
+    } finally {
+      db.close();
+    }
+  }
+  if (json) console.log(JSON.stringify(report));
+  else {
+    const s = report.store as { path: string; bytes: number; walBytes: number; schema?: number };
+    const h = report.health as { uptimeSeconds?: number; version?: string } | null;
+    console.log(
+      pid === undefined
+        ? 'Holdgate is not running'
+        : `Holdgate ${h?.version ?? '?'} running (pid ${pid}), ${report.ready ? 'ready' : 'NOT ready'}, up ${h?.uptimeSeconds ?? '?'} s`,
+    );
+    console.log(`store ${s.path}: ${s.bytes} bytes + WAL ${s.walBytes} bytes, schema ${s.schema ?? '-'}`);
+    for (const q of (report.queue as { target: string; queued: number; exceptions: number }[] | undefined) ??
+      [])
+      console.log(`sync ${q.target}: ${q.queued} queued, ${q.exceptions} exceptions`);
+    for (const d of (report.devices as
+      { device: string; profile: string; events: number; lastSeen: string }[] | undefined) ?? [])
+      console.log(`device ${d.device} (${d.profile}): ${d.events} recent events, last ${d.lastSeen}`);
+  }
+  if (pid === undefined) return 3;
+  return report.ready ? 0 : 1;
+}
