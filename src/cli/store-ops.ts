@@ -5,11 +5,11 @@
  */
 import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { request } from 'undici';
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../store/db.js';
+import { openDatabase } from '../store/sqlite.js';
 import { LATEST_VERSION } from '../store/migrations/index.js';
 import { createRepos } from '../containment/repos.js';
 import { storeOwner } from '../ops/store-lock.js';
@@ -29,7 +29,7 @@ const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 function checkStoreFile(path: string): string | null {
   let db;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = openDatabase(path, { readonly: true, fileMustExist: true });
     const ok = db.pragma('quick_check', { simple: true });
     if (ok !== 'ok') return `integrity check failed: ${String(ok)}`;
     const version = db.pragma('user_version', { simple: true }) as number;

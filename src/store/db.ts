@@ -2,7 +2,8 @@
  * Opens the SQLite store: WAL, the configured synchronous level, migrations, and the
  * store id (random, made once per store, renewed by a restore) that outbox keys use.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './sqlite.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -47,7 +48,7 @@ function migrate(db: Db): number[] {
 
 export function openStore(opts: OpenStoreOptions): StoreInfo {
   if (!opts.readonly) mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path, {
+  const db = openDatabase(opts.path, {
     readonly: opts.readonly ?? false,
     fileMustExist: opts.readonly ?? false,
   });
