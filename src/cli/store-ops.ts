@@ -3,7 +3,8 @@
  * while it is stopped; renews the store id), migrate, status. Exit codes: 0 ok, 1 failed
  * or refused, 2 config/usage, 3 (status) daemon not running.
  */
-import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
@@ -99,8 +100,12 @@ export function restoreCommand(opts: LoadConfigOptions, file: string | undefined
     return 1;
   }
   // Copy beside the store, then swap: a crash leaves either the old store or the new one.
+  mkdirSync(dirname(store), { recursive: true });
+  // Run as root, the copy must still belong to the service's user (as the store it replaces did).
+  const fileOwner = statSync(existsSync(store) ? store : dirname(store));
   const tmp = `${store}.restore-${process.pid}`;
   copyFileSync(file, tmp);
+  if (process.getuid?.() === 0) chownSync(tmp, fileOwner.uid, fileOwner.gid);
   // The old store's WAL would be replayed into the restored file: it must go with it.
   for (const ext of ['-wal', '-shm']) rmSync(`${store}${ext}`, { force: true });
   renameSync(tmp, store);

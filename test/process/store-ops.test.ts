@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { chownSync, statSync } from 'node:fs';
 import { tempDir } from '../helpers/gateway.js';
 import { HOLDGATE_BIN, signal, spawnDaemon, writeDaemonConfig, type Daemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/mosquitto.js';
@@ -97,8 +98,11 @@ describe('store operations', () => {
     signal(daemon, 'SIGTERM');
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
     const original = storeId(store);
+    // The service's user owns the store; a restore run by root must keep it so.
+    chownSync(store, 65534, 65534);
     const restored = await cli('restore', backup, '--config', config);
     expect(restored.code, restored.stderr).toBe(0);
+    expect(statSync(store)).toMatchObject({ uid: 65534, gid: 65534 });
     const db = new Database(store, { readonly: true });
     const has = db.prepare('SELECT 1 FROM events WHERE source_event_id = ?');
     expect(before.filter((id) => !has.get(id))).toEqual([]);
