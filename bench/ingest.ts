@@ -34,9 +34,16 @@ async function publish(url: string, count = INGEST.messages, topic?: string): Pr
 }
 
 /** (a) publish → validate → map → dedupe → commit → PUBACK, Holdgate as a real daemon. */
-export async function holdgateRound(): Promise<PublisherResult & { rssMb: number }> {
+export async function holdgateRound(
+  extra: (dir: string) => Record<string, unknown> = () => ({}),
+): Promise<PublisherResult & { rssMb: number }> {
   const tmp = tempDir('holdgate-bench-');
-  const daemon = spawnDaemon(process.execPath, [HOLDGATE_BIN, 'run', '--config', writeDaemonConfig(tmp.dir)]);
+  const daemon = spawnDaemon(process.execPath, [
+    HOLDGATE_BIN,
+    'run',
+    '--config',
+    writeDaemonConfig(tmp.dir, extra(tmp.dir)),
+  ]);
   try {
     const { mqttPort } = await daemon.ready;
     const r = await publish(`mqtt://127.0.0.1:${mqttPort}`);

@@ -12,6 +12,9 @@ import { ErrorCode, HoldgateError } from '../errors.js';
 
 export type Db = Database.Database;
 
+/** Page size of new stores (bytes). */
+export const PAGE_SIZE = 8192;
+
 export interface OpenStoreOptions {
   path: string;
   synchronous?: 'full' | 'normal';
@@ -54,6 +57,11 @@ export function openStore(opts: OpenStoreOptions): StoreInfo {
   });
   try {
     if (!opts.readonly) {
+      // A new store gets 8 KiB pages: an event row (raw payload + canonical body, ~1.3–1.6 KB)
+      // left half of every 4 KiB page empty, and the WAL writes whole pages. Measured on the
+      // ingest bench: +7–11 % messages/s; 16 KiB pages were slower (index pages rewritten
+      // per commit grow too). An existing store keeps its page size (WAL cannot change it).
+      if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     }

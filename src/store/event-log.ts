@@ -53,19 +53,24 @@ export class EventLog {
     this.bySource = db.prepare('SELECT * FROM events WHERE profile_id = ? AND source_event_id = ?');
   }
 
-  /** Appends the event; returns its sequence number, or undefined for a duplicate. */
+  /**
+   * Appends the event; returns its sequence number, or undefined for a duplicate.
+   * `body` holds the canonical event without the fields that have their own column
+   * (readers put them back, see `find`): bytes per event decide the ingest rate.
+   */
   append(event: QualityEvent, origin: EventOrigin): number | undefined {
+    const { profileId, sourceEventId, kind, result, occurredAt, ...rest } = event;
     const info = this.insertEvent.run(
-      event.profileId,
-      event.sourceEventId,
+      profileId,
+      sourceEventId,
       origin.deviceId,
       origin.transport,
       origin.topic ?? null,
-      event.kind,
-      event.result,
-      event.occurredAt,
+      kind,
+      result,
+      occurredAt,
       origin.receivedAt,
-      JSON.stringify(event),
+      JSON.stringify(rest),
       origin.raw,
     );
     return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
@@ -91,11 +96,27 @@ export class EventLog {
     if (!row) return undefined;
     return {
       seq: row.seq as number,
-      event: JSON.parse(row.body as string) as QualityEvent,
+      event: eventOfRow(row),
       deviceId: row.device_id as string,
       transport: row.transport as string,
       topic: row.topic as string | null,
       receivedAt: row.received_at as string,
     };
   }
+}
+
+/** The canonical event of an `events` row: its body with the column-held fields put back. */
+export function eventOfRow(row: Record<string, unknown>): QualityEvent {
+  // Stores written before the body was slimmed carry these fields in the body too; the columns win.
+  return {
+    ...(JSON.parse(row.body as string) as Omit<
+      QualityEvent,
+      'profileId' | 'sourceEventId' | 'kind' | 'result' | 'occurredAt'
+    >),
+    profileId: row.profile_id as string,
+    sourceEventId: row.source_event_id as string,
+    kind: row.kind as QualityEvent['kind'],
+    result: row.result as QualityEvent['result'],
+    occurredAt: row.occurred_at as string,
+  };
 }

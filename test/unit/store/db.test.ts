@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openStore } from '../../../src/store/db.js';
+import { openStore, PAGE_SIZE } from '../../../src/store/db.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../../src/store/migrations/index.js';
 import { tempDir } from '../../helpers/gateway.js';
 
@@ -14,11 +14,29 @@ describe('store', () => {
       expect(first.applied).toEqual(MIGRATIONS.map((m) => m.version));
       expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(first.db.pragma('synchronous', { simple: true })).toBe(2);
+      expect(first.db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
       first.db.close();
       const second = openStore({ path });
       expect(second.applied).toEqual([]);
       expect(second.storeId).toBe(first.storeId);
       second.db.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('keeps the page size of a store made with another one', () => {
+    const tmp = tempDir();
+    try {
+      const path = join(tmp.dir, 'old.db');
+      const raw = new Database(path);
+      raw.pragma('page_size = 4096');
+      raw.exec('CREATE TABLE t (x)');
+      raw.close();
+      const { db } = openStore({ path });
+      expect(db.pragma('page_size', { simple: true })).toBe(4096);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      db.close();
     } finally {
       tmp.cleanup();
     }
