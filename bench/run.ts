@@ -11,7 +11,8 @@ import { interlockHttpBench, HTTP_LOAD } from './interlock-http.js';
 import { drainBench, DRAIN } from './drain.js';
 import { trytonDrainBench, TRYTON_DRAIN } from './drain-tryton.js';
 
-const ROUNDS = 3;
+// Five rounds: single rounds of the ingest ratio move by ±5 % on this 2-core machine.
+const ROUNDS = 5;
 const log = (s: string) => console.log(s);
 const fmt = (n: number | null, d = 0) =>
   n === null ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: d });
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
   figures.ingest_msgs_per_s = median(a.map((x) => x.rate));
   figures.aedes_pubsub_msgs_per_s = median(b);
   figures.aedes_ack_msgs_per_s = median(c);
-  figures.ingest_ratio = figures.ingest_msgs_per_s / figures.aedes_pubsub_msgs_per_s;
+  // Median of the per-round ratios: each round runs Holdgate and raw aedes back to back,
+  // so a round's ratio compares the two under the same machine conditions.
+  figures.ingest_ratio = median(a.map((x, i) => x.rate / b[i]!));
   figures.ingest_vs_ack_ratio = figures.ingest_msgs_per_s / figures.aedes_ack_msgs_per_s;
   figures.ack_p50_ms = median(a.map((x) => x.ackP50Ms));
   figures.ack_p99_ms = median(a.map((x) => x.ackP99Ms));
@@ -47,7 +50,9 @@ async function main(): Promise<void> {
   log(
     `ingest (durable, ack after commit): ${fmt(figures.ingest_msgs_per_s)} msg/s, payload ${a[0]!.payloadBytes} B`,
   );
-  log(`  ingest_ratio vs raw aedes pub→sub: ${fmt(figures.ingest_ratio, 2)} (goal ≥ 0.5)`);
+  log(
+    `  ingest_ratio vs raw aedes pub→sub: ${fmt(figures.ingest_ratio, 3)} (median of the per-round ratios ${a.map((x, i) => fmt(x.rate / b[i]!, 3)).join(', ')}; goal ≥ 0.5)`,
+  );
   log(`  vs raw aedes ack-only: ${fmt(figures.ingest_vs_ack_ratio, 2)} (reported)`);
   log(
     `  ack latency p50 ${fmt(figures.ack_p50_ms, 2)} ms, p99 ${fmt(figures.ack_p99_ms, 2)} ms; daemon RSS ${fmt(figures.rss_mb, 1)} MB`,

@@ -2,7 +2,9 @@
  * zod schemas for the IPC-CFX messages Holdgate reads (IPC-2591, SDK 2.1).
  * Tolerant where the SDK is loose: Newtonsoft writes unset properties as null, so
  * absent and null are treated alike, enums may arrive as names or numbers, unknown
- * properties pass through. Strict where a decision depends on it.
+ * properties are accepted and left out of the parsed body (the raw payload is kept in
+ * the event log; z.object's compiled fast path is measurably cheaper than copying them).
+ * Strict where a decision depends on it.
  */
 import { z } from 'zod';
 
@@ -42,11 +44,11 @@ const identifier = z
   .min(1, 'must not be empty');
 
 const Operator = z
-  .looseObject({ OperatorIdentifier: text, LoginName: text, LastName: text, FirstName: text })
+  .object({ OperatorIdentifier: text, LoginName: text, LastName: text, FirstName: text })
   .nullish();
-const ComponentDesignator = z.looseObject({ ReferenceDesignator: text, PartNumber: text }).nullish();
+const ComponentDesignator = z.object({ ReferenceDesignator: text, PartNumber: text }).nullish();
 
-export const Symptom = z.looseObject({
+export const Symptom = z.object({
   UniqueIdentifier: text,
   SymptomCode: text,
   SymptomCategory: text,
@@ -55,7 +57,7 @@ export const Symptom = z.looseObject({
   ComponentsOfInterest: list(ComponentDesignator),
 });
 
-export const Defect = z.looseObject({
+export const Defect = z.object({
   UniqueIdentifier: text,
   DefectCode: text,
   DefectCategory: text,
@@ -64,14 +66,14 @@ export const Defect = z.looseObject({
   ComponentOfInterest: ComponentDesignator,
 });
 
-const Test = z.looseObject({
+const Test = z.object({
   TestName: text,
   Result: TestResult.nullish(),
   SymptomsFound: list(Symptom),
   DefectsFound: list(Defect),
 });
 
-const Inspection = z.looseObject({
+const Inspection = z.object({
   InspectionName: text,
   Result: TestResult.nullish(),
   DefectsFound: list(Defect),
@@ -79,14 +81,14 @@ const Inspection = z.looseObject({
   Symptoms: list(Symptom),
 });
 
-const Repair = z.looseObject({
+const Repair = z.object({
   RepairName: text,
   Result: RepairResult.nullish(),
   ReclassifiedDefects: list(Defect),
   RelatedDefectIdentifiers: list(z.string()),
 });
 
-const UnitPosition = z.looseObject({
+const UnitPosition = z.object({
   UnitIdentifier: identifier,
   PositionNumber: int,
   PositionName: text,
@@ -96,13 +98,13 @@ const UnitPosition = z.looseObject({
 /** WorkStarted/Completed spell it TransactionID, the unit messages TransactionId: accept both. */
 const transaction = { TransactionId: text, TransactionID: text };
 
-export const UnitsTested = z.looseObject({
+export const UnitsTested = z.object({
   ...transaction,
   Tester: Operator,
   RecipeName: text,
   TestedUnits: z
     .array(
-      z.looseObject({
+      z.object({
         UnitIdentifier: identifier,
         UnitPositionNumber: int,
         OverallResult: TestResult,
@@ -113,7 +115,7 @@ export const UnitsTested = z.looseObject({
     .min(1, 'must list at least one tested unit'),
 });
 
-const InspectedUnit = z.looseObject({
+const InspectedUnit = z.object({
   UnitIdentifier: identifier,
   UnitPositionNumber: int,
   OverallResult: TestResult,
@@ -121,7 +123,7 @@ const InspectedUnit = z.looseObject({
 });
 
 export const UnitsInspected = z
-  .looseObject({
+  .object({
     ...transaction,
     Inspector: Operator,
     RecipeName: text,
@@ -133,12 +135,12 @@ export const UnitsInspected = z
     path: ['InspectedUnits'],
   });
 
-export const UnitsRepaired = z.looseObject({
+export const UnitsRepaired = z.object({
   ...transaction,
   RepairOperator: Operator,
   RepairedUnits: z
     .array(
-      z.looseObject({
+      z.object({
         UnitIdentifier: identifier,
         UnitPositionNumber: int,
         OverallResult: RepairResult,
@@ -149,7 +151,7 @@ export const UnitsRepaired = z.looseObject({
     .min(1, 'must list at least one repaired unit'),
 });
 
-export const WorkStarted = z.looseObject({
+export const WorkStarted = z.object({
   ...transaction,
   PrimaryIdentifier: text,
   Lane: int,
@@ -159,7 +161,7 @@ export const WorkStarted = z.looseObject({
   RecipeName: text,
 });
 
-export const WorkCompleted = z.looseObject({
+export const WorkCompleted = z.object({
   ...transaction,
   PrimaryIdentifier: text,
   Result: WorkResult,
@@ -167,7 +169,7 @@ export const WorkCompleted = z.looseObject({
   Units: list(UnitPosition),
 });
 
-export const UnitsDisqualified = z.looseObject({
+export const UnitsDisqualified = z.object({
   PrimaryIdentifier: text,
   Reason: cfxEnum('DisqualificationReason', [
     'DefectiveRepairNotPossible',
@@ -182,7 +184,7 @@ const packages = z
   .array(z.string().min(1), 'must be a list of material package ids')
   .min(1, 'must name at least one material package');
 
-export const BlockMaterialsRequest = z.looseObject({
+export const BlockMaterialsRequest = z.object({
   MaterialPackageIdentifiers: packages,
   Reason: cfxEnum('BlockReason', [
     'Unspecified',
@@ -195,13 +197,13 @@ export const BlockMaterialsRequest = z.looseObject({
   Blocker: Operator,
 });
 
-export const UnblockMaterialsRequest = z.looseObject({
+export const UnblockMaterialsRequest = z.object({
   MaterialPackageIdentifiers: packages,
   Comments: text,
   Unblocker: Operator,
 });
 
-export const Envelope = z.looseObject({
+export const Envelope = z.object({
   MessageName: z.string('must be the CFX message name, e.g. CFX.Production.WorkStarted').min(1),
   Version: text,
   TimeStamp: timestamp,

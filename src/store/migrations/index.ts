@@ -10,6 +10,7 @@ import { sql as m004 } from './004-disposition.js';
 import { sql as m005 } from './005-exceptions.js';
 import { sql as m006 } from './006-sync.js';
 import { sql as m007 } from './007-erp-conflicts.js';
+import { sql as m008 } from './008-units-lot-partial.js';
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'exceptions', sql: m005 },
   { version: 6, name: 'sync', sql: m006 },
   { version: 7, name: 'erp-conflicts', sql: m007 },
+  { version: 8, name: 'units-lot-partial', sql: m008 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

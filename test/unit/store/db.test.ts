@@ -25,6 +25,32 @@ describe('store', () => {
     }
   });
 
+  it("finds a lot's units through the partial lot index (units without a lot are not indexed)", () => {
+    const tmp = tempDir();
+    try {
+      const { db } = openStore({ path: join(tmp.dir, 'p.db') });
+      const plan = (sql: string) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('LOT-1') as { detail: string }[])
+          .map((r) => r.detail)
+          .join('; ');
+      expect(plan('SELECT serial FROM units WHERE lot_id = ? ORDER BY serial')).toMatch(
+        /USING (COVERING )?INDEX units_lot/,
+      );
+      expect(plan('SELECT count(*) FROM units WHERE lot_id = ?')).toMatch(
+        /USING (COVERING )?INDEX units_lot/,
+      );
+      db.prepare(
+        "INSERT INTO units (serial, lot_id, created_at) VALUES ('S1', NULL, 't'), ('S2', 'LOT-1', 't')",
+      ).run();
+      expect(db.prepare('SELECT serial FROM units WHERE lot_id = ?').all('LOT-1')).toEqual([
+        { serial: 'S2' },
+      ]);
+      db.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('keeps the page size of a store made with another one', () => {
     const tmp = tempDir();
     try {
