@@ -27,8 +27,18 @@ export interface MaterialView {
   unitCount(lotId: string): number;
   /** Other lots of `item` with activity on `line` between the two times. */
   siblingLots(item: string, line: string, from: string, to: string): string[];
-  /** Units with a process step at that line/station/machine between the two times. */
-  unitsProcessed(by: 'line' | 'station' | 'machine', value: string, from: string, to: string): UnitInfo[];
+  /**
+   * Units with a process step at that line/station/machine between the two times. A
+   * station is looked up within `line` when one is given: station names repeat across
+   * lines (every line has its FCT1).
+   */
+  unitsProcessed(
+    by: 'line' | 'station' | 'machine',
+    value: string,
+    from: string,
+    to: string,
+    line?: string,
+  ): UnitInfo[];
   /** Units that consumed the component lot. */
   consumers(componentLot: string): UnitInfo[];
 }
@@ -136,13 +146,16 @@ export function computeScope(
       const value = trigger[spec.by];
       const from = shift(trigger.at, -spec.before_minutes);
       const to = shift(trigger.at, spec.after_minutes);
-      Object.assign(inputs, { by: spec.by, value, from, to });
+      const withinLine = spec.by === 'station' ? trigger.line : undefined;
+      Object.assign(inputs, { by: spec.by, value, from, to }, withinLine ? { line: withinLine } : {});
       if (!value) {
         notes.push(`the event names no ${spec.by}; only the failing material is held`);
         for (const s of trigger.serials) b.serial(s, view.unit(s)?.lotId ?? null);
         break;
       }
-      for (const u of view.unitsProcessed(spec.by, value, from, to)) b.serial(u.serial, u.lotId);
+      if (spec.by === 'station' && !withinLine)
+        notes.push(`the event names no line; station ${value} is matched on every line`);
+      for (const u of view.unitsProcessed(spec.by, value, from, to, withinLine)) b.serial(u.serial, u.lotId);
       for (const s of trigger.serials) b.serial(s, view.unit(s)?.lotId ?? null);
       for (const l of trigger.lots) b.lot(l, notes);
       break;

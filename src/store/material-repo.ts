@@ -116,7 +116,7 @@ export class MaterialRepo implements MaterialView {
         WHERE s.line = ? AND s.at BETWEEN ? AND ?`),
       byStation:
         p(`SELECT DISTINCT u.serial, u.item, u.lot_id AS lotId FROM process_steps s JOIN units u ON u.serial = s.serial
-        WHERE s.station = ? AND s.at BETWEEN ? AND ?`),
+        WHERE s.station = @value AND (@line IS NULL OR s.line = @line) AND s.at BETWEEN @from AND @to`),
       byMachine:
         p(`SELECT DISTINCT u.serial, u.item, u.lot_id AS lotId FROM process_steps s JOIN units u ON u.serial = s.serial
         WHERE s.machine = ? AND s.machine IS NOT NULL AND s.at BETWEEN ? AND ?`),
@@ -254,9 +254,15 @@ export class MaterialRepo implements MaterialView {
     return (this.s.siblings!.all(item, line, from, to) as { lot_id: string }[]).map((r) => r.lot_id);
   }
 
-  unitsProcessed(by: 'line' | 'station' | 'machine', value: string, from: string, to: string): UnitInfo[] {
-    const stmt = by === 'line' ? this.s.byLine! : by === 'station' ? this.s.byStation! : this.s.byMachine!;
-    return stmt.all(value, from, to) as UnitInfo[];
+  unitsProcessed(
+    by: 'line' | 'station' | 'machine',
+    value: string,
+    from: string,
+    to: string,
+    line?: string,
+  ): UnitInfo[] {
+    if (by === 'station') return this.s.byStation!.all({ value, from, to, line: line ?? null }) as UnitInfo[];
+    return (by === 'line' ? this.s.byLine! : this.s.byMachine!).all(value, from, to) as UnitInfo[];
   }
 
   consumers(componentLot: string): UnitInfo[] {

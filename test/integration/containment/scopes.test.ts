@@ -73,6 +73,27 @@ describe('containment scopes', () => {
     ]);
   });
 
+  it("TIME_WINDOW by station stays on the event's line (station names repeat across lines)", async () => {
+    await gw.gateway.command((r) => {
+      for (const [serial, line] of [
+        ['SN-L3-ICT', 'L3'],
+        ['SN-L4-ICT', 'L4'],
+      ] as const) {
+        r.material.seeUnit(serial, 'PCBA-7731', null, at(100), line, 'PLANT-1');
+        r.material.addStep({ serial, kind: 'UNITS_TESTED', line, station: 'ICT', at: at(100), eventSeq: 0 });
+      }
+    });
+    const spec = { kind: 'TIME_WINDOW', by: 'station', before_minutes: 5, after_minutes: 5 } as const;
+    const onL3 = await scope(spec, { at: at(101), line: 'L3', station: 'ICT' });
+    expect(onL3.lines.flatMap((l) => l.serials ?? [])).toEqual(['SN-L3-ICT']);
+    expect(onL3.record.inputs).toMatchObject({ by: 'station', value: 'ICT', line: 'L3' });
+    const noLine = await scope(spec, { at: at(101), line: undefined, station: 'ICT' });
+    expect(noLine.lines.flatMap((l) => l.serials ?? []).sort()).toEqual(['SN-L3-ICT', 'SN-L4-ICT']);
+    expect(noLine.record.found.notes).toEqual([
+      'the event names no line; station ICT is matched on every line',
+    ]);
+  });
+
   it('DOWNSTREAM_GENEALOGY holds the component lot and every unit that consumed it', async () => {
     const { lines, record } = await scope({ kind: 'DOWNSTREAM_GENEALOGY' }, { lots: ['REEL-C14'] });
     expect(lines).toEqual([
