@@ -23,6 +23,16 @@ export function tempDir(prefix = 'holdgate-test-'): { dir: string; cleanup: () =
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `fn` with a fresh temporary folder and removes the folder afterwards. */
+export function inTempDir<T>(fn: (dir: string) => T): T {
+  const tmp = tempDir();
+  try {
+    return fn(tmp.dir);
+  } finally {
+    tmp.cleanup();
+  }
+}
+
 export function testConfig(dir: string, overrides: Record<string, unknown> = {}): Config {
   const base = {
     gateway: { mode: 'demo' },

@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore, PAGE_SIZE } from '../../../src/store/db.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../../src/store/migrations/index.js';
-import { tempDir } from '../../helpers/gateway.js';
+import { inTempDir } from '../../helpers/gateway.js';
 
 describe('store', () => {
   it('migrates a new store, keeps its id across opens, and runs in WAL', () => {
-    const tmp = tempDir();
-    try {
-      const path = join(tmp.dir, 'a', 'b.db');
+    inTempDir((dir) => {
+      const path = join(dir, 'a', 'b.db');
       const first = openStore({ path });
       expect(first.applied).toEqual(MIGRATIONS.map((m) => m.version));
       expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -20,15 +19,12 @@ describe('store', () => {
       expect(second.applied).toEqual([]);
       expect(second.storeId).toBe(first.storeId);
       second.db.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 
   it("finds a lot's units through the partial lot index (units without a lot are not indexed)", () => {
-    const tmp = tempDir();
-    try {
-      const { db } = openStore({ path: join(tmp.dir, 'p.db') });
+    inTempDir((dir) => {
+      const { db } = openStore({ path: join(dir, 'p.db') });
       const plan = (sql: string) =>
         (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('LOT-1') as { detail: string }[])
           .map((r) => r.detail)
@@ -46,15 +42,12 @@ describe('store', () => {
         { serial: 'S2' },
       ]);
       db.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 
   it('keeps the page size of a store made with another one', () => {
-    const tmp = tempDir();
-    try {
-      const path = join(tmp.dir, 'old.db');
+    inTempDir((dir) => {
+      const path = join(dir, 'old.db');
       const raw = new Database(path);
       raw.pragma('page_size = 4096');
       raw.exec('CREATE TABLE t (x)');
@@ -63,15 +56,12 @@ describe('store', () => {
       expect(db.pragma('page_size', { simple: true })).toBe(4096);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       db.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 
   it('refuses a store written by a newer version and leaves it untouched', () => {
-    const tmp = tempDir();
-    try {
-      const path = join(tmp.dir, 'new.db');
+    inTempDir((dir) => {
+      const path = join(dir, 'new.db');
       const raw = new Database(path);
       raw.pragma(`user_version = ${LATEST_VERSION + 5}`);
       raw.close();
@@ -82,23 +72,18 @@ describe('store', () => {
         n: 0,
       });
       check.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 
   it('keeps the event log append-only', () => {
-    const tmp = tempDir();
-    try {
-      const { db } = openStore({ path: join(tmp.dir, 'e.db') });
+    inTempDir((dir) => {
+      const { db } = openStore({ path: join(dir, 'e.db') });
       db.prepare(
         "INSERT INTO events (profile_id, source_event_id, device_id, transport, kind, result, occurred_at, received_at, body, raw) VALUES ('p','1','d','mqtt','WORK_STARTED','NONE','t','t','{}',x'00')",
       ).run();
       expect(() => db.exec("UPDATE events SET result = 'PASS'")).toThrow(/append-only/);
       expect(() => db.exec('DELETE FROM events')).toThrow(/append-only/);
       db.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { openStore } from '../../../src/store/db.js';
 import { EventLog } from '../../../src/store/event-log.js';
 import type { QualityEvent } from '../../../src/holds/quality-event.js';
-import { tempDir } from '../../helpers/gateway.js';
+import { inTempDir } from '../../helpers/gateway.js';
 
 const event: QualityEvent = {
   profileId: 'cfx-functional-tester',
@@ -25,9 +25,8 @@ const origin = {
 
 describe('event log', () => {
   it('stores the body without the column-held fields and reads the whole event back', () => {
-    const tmp = tempDir();
-    try {
-      const { db } = openStore({ path: join(tmp.dir, 'e.db') });
+    inTempDir((dir) => {
+      const { db } = openStore({ path: join(dir, 'e.db') });
       const log = new EventLog(db);
       expect(log.append(event, origin)).toBe(1);
       expect(log.append(event, origin)).toBeUndefined();
@@ -40,23 +39,18 @@ describe('event log', () => {
         deviceId: 'fct-1',
       });
       db.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 
   it('reads rows written with the whole event in the body (stores from before the slim body)', () => {
-    const tmp = tempDir();
-    try {
-      const { db } = openStore({ path: join(tmp.dir, 'e.db') });
+    inTempDir((dir) => {
+      const { db } = openStore({ path: join(dir, 'e.db') });
       db.prepare(
         `INSERT INTO events (profile_id, source_event_id, device_id, transport, topic, kind, result, occurred_at, received_at, body, raw)
          VALUES ('cfx-functional-tester', 'e-1', 'fct-1', 'mqtt', 'cfx/x', 'UNITS_TESTED', 'FAIL', ?, ?, ?, x'7b7d')`,
       ).run(event.occurredAt, origin.receivedAt, JSON.stringify(event));
       expect(new EventLog(db).find(event.profileId, event.sourceEventId)?.event).toEqual(event);
       db.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 });
