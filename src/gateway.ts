@@ -20,7 +20,8 @@ import { NotificationDispatcher } from './notify/dispatcher.js';
 import { createNotificationQueue } from './notify/queue.js';
 import { EscalationScheduler } from './containment/escalation.js';
 import { SyncService } from './sync/service.js';
-import { BacklogMonitor, type BacklogState } from './sync/bounds.js';
+import { BacklogMonitor, boundName, type BacklogState } from './sync/bounds.js';
+import { freeDiskBytes, storeFileBytes } from './store/files.js';
 import type { SyncTarget } from './profiles/sync-schema.js';
 import { resolveSecret } from './config/secrets.js';
 import { buildApp } from './api/app.js';
@@ -184,8 +185,11 @@ export class Gateway {
       .submit(() =>
         notify(
           {
-            subject: `[Holdgate] ERP backlog ${s.level === 'ok' ? 'back within bounds' : s.level === 'hard' ? 'FULL: new work refused' : 'past its soft bound'}`,
-            text: `${s.reason ?? 'The backlog is within its bounds again.'}\nRows waiting: ${s.rows}, bytes: ${s.bytes}. Previous level: ${previous}.`,
+            subject:
+              s.level === 'ok'
+                ? '[Holdgate] store back within its bounds'
+                : `[Holdgate] ${boundName(s.cause)} ${s.level === 'hard' ? 'at its HARD bound: new work refused' : 'past its soft bound'}`,
+            text: `${s.reason ?? 'The backlog is within its bounds again.'}\nRows waiting: ${s.rows}, bytes: ${s.bytes}, free disk: ${Math.round(s.freeDiskMb)} MB. Previous level: ${previous}.`,
             plant: this.config.gateway.plant,
             event: {
               type: 'BACKLOG_LEVEL',
@@ -193,6 +197,8 @@ export class Gateway {
               previous,
               rows: s.rows,
               bytes: s.bytes,
+              freeDiskMb: Math.round(s.freeDiskMb),
+              cause: s.cause,
               reason: s.reason,
               at: new Date().toISOString(),
             },
@@ -292,6 +298,10 @@ export class Gateway {
     );
     this.backlog.start();
     const backlog = this.backlog;
+    this.metrics.registerStoreFiles(() => ({
+      ...storeFileBytes(config.store.path),
+      freeDisk: freeDiskBytes(config.store.path),
+    }));
 
     this.pipelineRef = new IngestPipeline({
       admit: () => backlog.admit(),

@@ -122,6 +122,28 @@ export class Metrics {
     });
   }
 
+  /** The store's files and the free space beside them, measured at scrape time. */
+  registerStoreFiles(read: () => { db: number; wal: number; freeDisk: number }): void {
+    // Registered first so its collect() fills the free-space gauge of the same scrape.
+    new Gauge({
+      name: 'holdgate_store_bytes',
+      help: 'Size of the store’s files: the database and its write-ahead log',
+      labelNames: ['file'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = read();
+        this.set({ file: 'db' }, s.db);
+        this.set({ file: 'wal' }, s.wal);
+        if (Number.isFinite(s.freeDisk)) free.set(s.freeDisk);
+      },
+    });
+    const free = new Gauge({
+      name: 'holdgate_store_disk_free_bytes',
+      help: 'Free space on the store’s file system (new work is refused below sync.bounds.min_free_disk_mb)',
+      registers: [this.registry],
+    });
+  }
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'holdgate_' });
   }

@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../store/db.js';
+import { freeDiskBytes, storeFileBytes } from '../store/files.js';
 import { openDatabase } from '../store/sqlite.js';
 import { LATEST_VERSION } from '../store/migrations/index.js';
 import { createRepos } from '../containment/repos.js';
@@ -23,8 +24,6 @@ function config(opts: LoadConfigOptions): Config | number {
     return printConfigError(err, opts.file);
   }
 }
-
-const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
 /** Is this a Holdgate store this release can use, and intact? Returns a problem, or null. */
 function checkStoreFile(path: string): string | null {
@@ -76,7 +75,7 @@ export function backupCommand(opts: LoadConfigOptions, file: string | undefined)
     return 1;
   }
   console.log(
-    `backup written: ${file} (${sizeOf(file)} bytes, ${Date.now() - started} ms) from ${c.store.path}`,
+    `backup written: ${file} (${statSync(file).size} bytes, ${Date.now() - started} ms) from ${c.store.path}`,
   );
   return 0;
 }
@@ -175,13 +174,19 @@ export async function statusCommand(opts: LoadConfigOptions, json: boolean): Pro
   const base = c.http.port > 0 ? `http://${host}:${c.http.port}` : null;
   const health = pid && base ? await getJson(`${base}/healthz`) : null;
   const ready = pid && base ? await getJson(`${base}/readyz`) : null;
+  const files = storeFileBytes(store);
   const report: Record<string, unknown> = {
     running: pid !== undefined,
     pid: pid ?? null,
     ready: ready?.status === 200,
     health: health?.body ?? null,
     checks: (ready?.body as { checks?: unknown } | undefined)?.checks ?? null,
-    store: { path: store, bytes: sizeOf(store), walBytes: sizeOf(`${store}-wal`) },
+    store: {
+      path: store,
+      bytes: files.db,
+      walBytes: files.wal,
+      freeDiskBytes: freeDiskBytes(store),
+    },
   };
   if (existsSync(store)) {
     const { db, storeId, schemaVersion } = openStore({ path: store, readonly: true });
@@ -207,14 +212,22 @@ export async function statusCommand(opts: LoadConfigOptions, json: boolean): Pro
   }
   if (json) console.log(JSON.stringify(report));
   else {
-    const s = report.store as { path: string; bytes: number; walBytes: number; schema?: number };
+    const s = report.store as {
+      path: string;
+      bytes: number;
+      walBytes: number;
+      freeDiskBytes: number;
+      schema?: number;
+    };
     const h = report.health as { uptimeSeconds?: number; version?: string } | null;
     console.log(
       pid === undefined
         ? 'Holdgate is not running'
         : `Holdgate ${h?.version ?? '?'} running (pid ${pid}), ${report.ready ? 'ready' : 'NOT ready'}, up ${h?.uptimeSeconds ?? '?'} s`,
     );
-    console.log(`store ${s.path}: ${s.bytes} bytes + WAL ${s.walBytes} bytes, schema ${s.schema ?? '-'}`);
+    console.log(
+      `store ${s.path}: ${s.bytes} bytes + WAL ${s.walBytes} bytes, schema ${s.schema ?? '-'}, ${Math.round(s.freeDiskBytes / 2 ** 20)} MB free on its disk`,
+    );
     for (const q of (report.queue as { target: string; queued: number; exceptions: number }[] | undefined) ??
       [])
       console.log(`sync ${q.target}: ${q.queued} queued, ${q.exceptions} exceptions`);

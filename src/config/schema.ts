@@ -249,6 +249,9 @@ export const configSchema = z.strictObject({
             .default(2 * 1024 * 1024 * 1024),
           // Free space left on the store's file system below which new work is refused.
           min_free_disk_mb: z.number().int().min(0).default(256),
+          // Below this much free space an alarm is raised (soft level) while work still goes on,
+          // so plant IT can make room before the hard bound stops ingest.
+          soft_free_disk_mb: z.number().int().min(0).default(2048),
           check_ms: z.number().int().min(100).default(2000),
         })
         .prefault({}),

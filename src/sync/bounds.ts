@@ -5,13 +5,14 @@
  * (the embedded broker withholds the PUBACK and closes the connection, since MQTT 3.1.1
  * has no negative ack; the API answers 503) until the backlog drains.
  */
-import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { freeDiskBytes } from '../store/files.js';
 import type { Db } from '../store/db.js';
 import type { Logger } from '../log.js';
 import { ErrorCode, HoldgateError } from '../errors.js';
 
 export type BacklogLevel = 'ok' | 'soft' | 'hard';
+/** What crossed the bound: the ERP backlog's rows or bytes, or the free space on the store's disk. */
+export type BacklogCause = 'rows' | 'bytes' | 'disk';
 
 export interface BacklogBounds {
   soft_rows: number;
@@ -19,6 +20,7 @@ export interface BacklogBounds {
   soft_bytes: number;
   hard_bytes: number;
   min_free_disk_mb: number;
+  soft_free_disk_mb: number;
   check_ms: number;
 }
 
@@ -27,8 +29,14 @@ export interface BacklogState {
   rows: number;
   bytes: number;
   freeDiskMb: number;
+  cause: BacklogCause | null;
   reason: string | null;
   since: string;
+}
+
+/** How a bound's subject reads in logs and notifications. */
+export function boundName(cause: BacklogCause | null): string {
+  return cause === 'disk' ? 'free disk space' : 'ERP backlog';
 }
 
 export class BacklogMonitor {
@@ -39,6 +47,7 @@ export class BacklogMonitor {
     rows: 0,
     bytes: 0,
     freeDiskMb: Infinity,
+    cause: null,
     reason: null,
     since: new Date().toISOString(),
   };
@@ -65,43 +74,61 @@ export class BacklogMonitor {
     if (this.current.level === 'hard')
       throw new HoldgateError(
         ErrorCode.BACKLOG_FULL,
-        `refusing new work: ${this.current.reason} (nothing is dropped; it resumes when the ERP backlog drains)`,
+        `refusing new work: ${this.current.reason} (nothing is dropped; it resumes when ${this.current.cause === 'disk' ? 'space is freed on the disk' : 'the ERP backlog drains'})`,
       );
   }
 
   check(): BacklogState {
     const { rows, bytes } = this.measure.get() as { rows: number; bytes: number };
-    let freeDiskMb = Infinity;
-    try {
-      const s = statfsSync(dirname(this.storePath));
-      freeDiskMb = (s.bavail * s.bsize) / (1024 * 1024);
-    } catch {
-      // statfs is not available everywhere; the row and byte bounds still apply.
-    }
+    // Infinity where statfs is not available: the row and byte bounds still apply.
+    const freeDiskMb = freeDiskBytes(this.storePath) / (1024 * 1024);
     const b = this.bounds;
-    const hard =
-      rows >= b.hard_rows
-        ? `backlog of ${rows} rows reached the hard bound (${b.hard_rows})`
-        : bytes >= b.hard_bytes
-          ? `backlog of ${bytes} bytes reached the hard bound (${b.hard_bytes})`
-          : freeDiskMb < b.min_free_disk_mb
-            ? `only ${Math.round(freeDiskMb)} MB free on the store's disk (minimum ${b.min_free_disk_mb})`
-            : null;
-    const soft =
-      hard ??
-      (rows >= b.soft_rows
-        ? `backlog of ${rows} rows passed the soft bound (${b.soft_rows})`
-        : bytes >= b.soft_bytes
-          ? `backlog of ${bytes} bytes passed the soft bound (${b.soft_bytes})`
-          : null);
-    const level: BacklogLevel = hard ? 'hard' : soft ? 'soft' : 'ok';
+    const mb = Math.round(freeDiskMb);
+    const refusedBelow = `new work is refused below ${b.min_free_disk_mb}`;
+    // In order: the first bound crossed sets the level and names the cause.
+    const bounds: [BacklogLevel, BacklogCause, boolean, string][] = [
+      [
+        'hard',
+        'rows',
+        rows >= b.hard_rows,
+        `backlog of ${rows} rows reached the hard bound (${b.hard_rows})`,
+      ],
+      [
+        'hard',
+        'bytes',
+        bytes >= b.hard_bytes,
+        `backlog of ${bytes} bytes reached the hard bound (${b.hard_bytes})`,
+      ],
+      [
+        'hard',
+        'disk',
+        freeDiskMb < b.min_free_disk_mb,
+        `only ${mb} MB free on the store's disk (${refusedBelow})`,
+      ],
+      ['soft', 'rows', rows >= b.soft_rows, `backlog of ${rows} rows passed the soft bound (${b.soft_rows})`],
+      [
+        'soft',
+        'bytes',
+        bytes >= b.soft_bytes,
+        `backlog of ${bytes} bytes passed the soft bound (${b.soft_bytes})`,
+      ],
+      [
+        'soft',
+        'disk',
+        freeDiskMb < b.soft_free_disk_mb,
+        `only ${mb} MB free on the store's disk (alarm below ${b.soft_free_disk_mb}, ${refusedBelow})`,
+      ],
+    ];
+    const hit = bounds.find(([, , over]) => over);
+    const level: BacklogLevel = hit?.[0] ?? 'ok';
     const previous = this.current.level;
     this.current = {
       level,
       rows,
       bytes,
       freeDiskMb,
-      reason: hard ?? soft,
+      cause: hit?.[1] ?? null,
+      reason: hit?.[3] ?? null,
       since: level === previous ? this.current.since : new Date().toISOString(),
     };
     if (level !== previous) {
@@ -113,13 +140,13 @@ export class BacklogMonitor {
         freeDiskMb: Math.round(freeDiskMb),
         reason: this.current.reason,
       };
-      if (level === 'ok') this.log.info(fields, 'ERP backlog back within bounds');
+      if (level === 'ok') this.log.info(fields, 'store back within its bounds');
       else
         this.log[level === 'hard' ? 'error' : 'warn'](
-          fields,
+          { ...fields, cause: this.current.cause },
           level === 'hard'
-            ? 'ERP backlog at the HARD bound: refusing new work'
-            : 'ERP backlog past the soft bound',
+            ? `${boundName(this.current.cause)} at the HARD bound: refusing new work`
+            : `${boundName(this.current.cause)} past the soft bound`,
         );
       this.onChange(this.current, previous);
     }

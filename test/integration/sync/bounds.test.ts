@@ -96,4 +96,41 @@ describe('backlog bounds', () => {
       await receiver?.close();
     }
   });
+  it("alarms when the store's disk runs low and refuses new work below the minimum", async () => {
+    // Bounds far above any real disk, so this machine's free space crosses them.
+    const soft = await startTestGateway({ sync: { bounds: { soft_free_disk_mb: 1e9, check_ms: 100 } } });
+    try {
+      expect(soft.gateway.backlogState).toMatchObject({ level: 'soft', cause: 'disk' });
+      expect(soft.gateway.backlogState?.reason).toMatch(
+        /MB free on the store's disk \(alarm below 1000000000/,
+      );
+      const metrics = (await soft.gateway.http.inject('/metrics')).body;
+      expect(metrics).toMatch(/holdgate_backlog_level 1/);
+      expect(Number(/holdgate_store_disk_free_bytes (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(Number(/holdgate_store_bytes\{file="db"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(metrics).toMatch(/holdgate_store_bytes\{file="wal"\} \d+/);
+      // Past the soft bound work still goes on.
+      const dev = await mqtt.connectAsync(soft.mqttUrl, { clientId: 'fct-disk-soft', reconnectPeriod: 0 });
+      await dev.publishAsync(TOPIC, JSON.stringify(unitsTested('SN-DISK-1', 'Passed')), { qos: 1 });
+      await dev.endAsync();
+    } finally {
+      await soft.stop();
+    }
+
+    const hard = await startTestGateway({ sync: { bounds: { min_free_disk_mb: 1e9, check_ms: 100 } } });
+    try {
+      expect(hard.gateway.backlogState).toMatchObject({ level: 'hard', cause: 'disk' });
+      const write = await client(hard.gateway).post('/api/v1/holds', {
+        type: 'QUALITY',
+        reason: 'manual check',
+        lots: ['LOT-1'],
+      });
+      expect(write.statusCode).toBe(503);
+      expect(write.json().error.message).toMatch(
+        /^new work is refused: only \d+ MB free on the store's disk \(new work is refused below 1000000000\)/,
+      );
+    } finally {
+      await hard.stop();
+    }
+  });
 });
