@@ -43,6 +43,23 @@ export function orderingKey(line: { lotId: string | null; serials?: string[] }, 
   return `hold:${holdId}`;
 }
 
+/** A lot's held quantity (HoldsRepo.heldQuantity) before and after one change. */
+export interface LotHeld {
+  before: number;
+  after: number;
+}
+
+/**
+ * Measures the lot's held quantity now; the returned function measures it again after
+ * the change. Outbox rows carry the pair, so an ERP that keeps held stock in a location
+ * moves the difference: a hold stacked on material already held moves nothing.
+ */
+export function lotHeldAround(r: Repos, lotId: string | null): () => LotHeld | undefined {
+  if (!lotId) return () => undefined;
+  const before = r.holds.heldQuantity(lotId);
+  return () => ({ before, after: r.holds.heldQuantity(lotId) });
+}
+
 function lineSummary(l: LineSpec) {
   return { lotId: l.lotId, quantity: l.quantity, uom: l.uom, serials: l.serials?.length ?? 0 };
 }
@@ -64,7 +81,13 @@ export function placeHold(r: Repos, input: PlaceHoldInput): PlacedHold {
     eventSeq: input.eventSeq ?? null,
     at: input.at,
   });
-  const lineIds = input.lines.map((l) => r.holds.insertLine(holdId, l, 'HELD', null, input.at));
+  const lotHeld: (LotHeld | undefined)[] = [];
+  const lineIds = input.lines.map((l) => {
+    const measured = lotHeldAround(r, l.lotId);
+    const id = r.holds.insertLine(holdId, l, 'HELD', null, input.at);
+    lotHeld.push(measured());
+    return id;
+  });
   // What the hold puts at risk is found now, while the allocations are as they were.
   input.lines.forEach((l, i) => r.orders.recordImpacts(holdId, lineIds[i]!, l, input.at));
   r.audit.append({
@@ -109,6 +132,7 @@ export function placeHold(r: Repos, input: PlaceHoldInput): PlacedHold {
         severity: input.severity,
         reason: input.reason,
         ...l,
+        lotHeld: lotHeld[i],
       },
       at: input.at,
     }),
@@ -165,7 +189,12 @@ export function voidHold(
   if (!hold) throw new DomainError('HG_HOLD_NOT_FOUND', `hold ${holdId} does not exist`);
   if (hold.state !== 'ACTIVE') throw new DomainError('HG_HOLD_NOT_ACTIVE', `hold ${holdId} is ${hold.state}`);
   const voided = r.holds.lines(holdId, true).filter((l) => isActive(l.state));
-  for (const l of voided) r.holds.setLineState(l.id, 'VOIDED', at);
+  const lotHeld = new Map<number, LotHeld | undefined>();
+  for (const l of voided) {
+    const measured = lotHeldAround(r, l.lot_id);
+    r.holds.setLineState(l.id, 'VOIDED', at);
+    lotHeld.set(l.id, measured());
+  }
   r.holds.setHoldState(holdId, 'VOIDED', at, reason);
   r.audit.append({
     at,
@@ -190,6 +219,7 @@ export function voidHold(
         uom: l.uom,
         serials: l.serials,
         reason,
+        lotHeld: lotHeld.get(l.id),
       },
       at,
     });

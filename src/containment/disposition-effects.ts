@@ -7,7 +7,7 @@
 import type { Repos } from './repos.js';
 import type { Actor, LineSpec } from '../holds/types.js';
 import type { DispositionAction } from '../holds/disposition.js';
-import { orderingKey } from './commands.js';
+import { lotHeldAround, orderingKey } from './commands.js';
 import type { SliceRow } from '../store/disposition-repo.js';
 
 const EFFECT: Record<
@@ -37,15 +37,31 @@ export function executeDisposition(r: Repos, id: string, actor: Actor, at: strin
     const line = r.holds.line(lineId)!;
     if (line.lot_id) touchedLots.add(line.lot_id);
     const whole = parts.length === 1;
+    // Children first, then the parent ends SPLIT: the lot's held quantity stays the same
+    // until each slice's effect below changes it (and its outbox row says by how much).
+    const serialsOf = (s: SliceRow) => (s.serials ? (JSON.parse(s.serials) as string[]) : undefined);
+    const targets = parts.map((s) => {
+      const spec: LineSpec = {
+        lotId: line.lot_id,
+        quantity: s.quantity,
+        uom: line.uom,
+        serials: serialsOf(s),
+      };
+      return whole ? lineId : r.holds.insertLine(hold.id, spec, 'HELD', lineId, at);
+    });
     if (!whole) r.holds.setLineState(lineId, 'SPLIT', at);
-    for (const s of parts) {
-      const serials = s.serials ? (JSON.parse(s.serials) as string[]) : undefined;
-      const spec: LineSpec = { lotId: line.lot_id, quantity: s.quantity, uom: line.uom, serials };
-      const target = whole ? lineId : r.holds.insertLine(hold.id, spec, 'HELD', lineId, at);
+    for (const [i, s] of parts.entries()) {
+      const serials = serialsOf(s);
+      const target = targets[i]!;
       r.dispositions.setResultLine(s.id, target);
       const action = s.action as DispositionAction;
       const effect = EFFECT[action];
+      const measured = lotHeldAround(r, line.lot_id);
       r.holds.setLineState(target, effect, at);
+      // Scrapped or returned material leaves the lot now; the ERP posting follows.
+      if (line.lot_id && (effect === 'SCRAP_PENDING_POST' || effect === 'RETURN_PENDING'))
+        r.material.reduceLot(line.lot_id, s.quantity);
+      const lotHeld = measured();
       if (effect === 'SCRAP_PENDING_POST' || effect === 'RETURN_PENDING') pending = true;
       const key = orderingKey({ lotId: line.lot_id, serials: serials ?? line.serials }, hold.id);
       const base = {
@@ -56,6 +72,7 @@ export function executeDisposition(r: Repos, id: string, actor: Actor, at: strin
         quantity: s.quantity,
         uom: line.uom,
         serials: serials ?? null,
+        lotHeld,
       };
       if (effect === 'RELEASED')
         r.outbox.enqueue({

@@ -37,6 +37,17 @@ export const ACTIVE_LINE_STATES = [
   'SCRAP_PENDING_POST',
   'RETURN_PENDING',
 ] as const;
+/**
+ * Active states whose material still sits in quarantine. A line pending a scrap or a
+ * return is active (it blocks) but its material is committed to leave: the lot's
+ * quantity is reduced when the decision executes, so it no longer counts as held stock.
+ */
+export const QUARANTINE_LINE_STATES = [
+  'HELD',
+  'DISPOSITION_PENDING',
+  'IN_REWORK',
+  'AWAITING_RETEST',
+] as const;
 export const TERMINAL_LINE_STATES = ['SPLIT', 'RELEASED', 'SCRAPPED', 'RETURNED', 'VOIDED'] as const;
 export type LineState = (typeof ACTIVE_LINE_STATES)[number] | (typeof TERMINAL_LINE_STATES)[number];
 

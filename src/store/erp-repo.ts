@@ -82,13 +82,24 @@ export class ErpRepo {
    * What the ERP's hold location should hold per lot: the signed quantities of every row
    * this target acknowledged, plus the differences people accepted.
    */
-  expectedHold(target: string, signs: HoldSigns, kind: string): Map<string, number> {
+  expectedHold(
+    target: string,
+    signs: HoldSigns,
+    kind: string,
+    heldTypes: readonly string[] = [],
+  ): Map<string, number> {
     const types = Object.keys(signs);
-    const cases = types.map((t) => `WHEN '${t.replace(/'/g, "''")}' THEN ${signs[t]!}`).join(' ');
+    const quote = (t: string) => `'${t.replace(/'/g, "''")}'`;
+    const cases = types.map((t) => `WHEN ${quote(t)} THEN ${signs[t]!}`).join(' ');
+    // Rows of `heldTypes` that carry the lot's held quantity before/after moved the difference
+    // (a stacked hold moves nothing); older rows and the others move sign × quantity.
+    const held = heldTypes.length > 0 ? heldTypes.map(quote).join(',') : "''";
     const rows = this.db
       .prepare(
-        `SELECT lot, sum(sign * qty) AS qty FROM (
+        `SELECT lot, sum(CASE WHEN held_change IS NOT NULL THEN held_change ELSE sign * qty END) AS qty FROM (
            SELECT json_extract(pl, '$.lotId') AS lot, CASE type ${cases} ELSE 0 END AS sign,
+             CASE WHEN type IN (${held}) AND json_type(pl, '$.lotHeld') = 'object'
+               THEN json_extract(pl, '$.lotHeld.after') - json_extract(pl, '$.lotHeld.before') END AS held_change,
              coalesce(json_extract(pl, '$.quantity'), json_array_length(pl, '$.serials'), 0) AS qty
            FROM (SELECT o.type, coalesce(d.payload_override, o.payload) AS pl
                  FROM sync_deliveries d JOIN outbox o ON o.seq = d.seq

@@ -6,6 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import {
   ACTIVE_LINE_STATES,
+  QUARANTINE_LINE_STATES,
   type HoldType,
   type LineSpec,
   type LineState,
@@ -66,6 +67,8 @@ export interface LineRow {
 
 const ACTIVE = ACTIVE_LINE_STATES.map((s) => `'${s}'`).join(',');
 
+const QUARANTINE = QUARANTINE_LINE_STATES.map((s) => `'${s}'`).join(',');
+
 const COVER_COLUMNS = `h.id AS holdId, l.id AS lineId, h.type AS holdType, h.severity AS severity, h.reason AS reason,
   l.held_at AS heldAt, l.lot_id AS lotId`;
 
@@ -93,6 +96,14 @@ export class HoldsRepo {
       setHoldState: p(
         'UPDATE holds SET state = ?, closed_at = ?, void_reason = coalesce(?, void_reason) WHERE id = ?',
       ),
+      // Stacked holds cover the same material: whole-lot quantities add up to at most the
+      // lot's quantity, and a serial held twice counts once.
+      heldQuantity: p(`SELECT
+          (SELECT coalesce(sum(quantity), 0) FROM hold_lines
+            WHERE lot_id = @lot AND has_serials = 0 AND state IN (${QUARANTINE}))
+        + (SELECT count(DISTINCT s.serial) FROM hold_line_serials s JOIN hold_lines l ON l.id = s.line_id
+            WHERE l.lot_id = @lot AND l.has_serials = 1 AND l.state IN (${QUARANTINE})) AS held,
+          (SELECT quantity FROM lots WHERE lot_id = @lot) AS lotQuantity`),
       activeLineCount: p(`SELECT count(*) AS n FROM hold_lines WHERE hold_id = ? AND state IN (${ACTIVE})`),
       bySerial: p(`SELECT ${COVER_COLUMNS}, 'serial' AS via FROM hold_line_serials s
         JOIN hold_lines l ON l.id = s.line_id JOIN holds h ON h.id = l.hold_id
@@ -167,6 +178,15 @@ export class HoldsRepo {
 
   setHoldState(id: string, state: HoldRow['state'], at: string | null, voidReason?: string): void {
     this.s.setHoldState!.run(state, at, voidReason ?? null, id);
+  }
+
+  /**
+   * How much of a lot is in quarantine under any hold: what an ERP's quality-hold
+   * location should show for it.
+   */
+  heldQuantity(lotId: string): number {
+    const r = this.s.heldQuantity!.get({ lot: lotId }) as { held: number; lotQuantity: number | null };
+    return r.lotQuantity === null ? r.held : Math.min(r.held, r.lotQuantity);
   }
 
   activeLineCount(holdId: string): number {

@@ -98,6 +98,9 @@ export class MaterialRepo implements MaterialView {
           plant = coalesce(lots.plant, excluded.plant),
           first_seen_at = min(coalesce(lots.first_seen_at, excluded.first_seen_at), excluded.first_seen_at),
           last_seen_at = max(coalesce(lots.last_seen_at, excluded.last_seen_at), excluded.last_seen_at)`),
+      reduceLot: p(
+        'UPDATE lots SET quantity = max(0, quantity - ?) WHERE lot_id = ? AND quantity IS NOT NULL',
+      ),
       step: p(`INSERT INTO process_steps (serial, kind, plant, line, station, machine, shift, work_order, transaction_id, at, result, event_seq)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       consume: p(
@@ -196,6 +199,11 @@ export class MaterialRepo implements MaterialView {
   ): void {
     this.s.seeUnit!.run(serial, item, lotId, at);
     if (lotId) this.touchLot(lotId, at, line, plant, item ?? undefined);
+  }
+
+  /** Material that left the lot (scrapped, returned): its known quantity goes down, never below 0. */
+  reduceLot(lotId: string, quantity: number): void {
+    this.s.reduceLot!.run(quantity, lotId);
   }
 
   /** Records activity on a lot (created if new), widening its first/last-seen window. */

@@ -9,9 +9,14 @@ import type { DispositionAction } from '../../src/holds/disposition.js';
 export const actor = { type: 'user' as const, id: 'qe' };
 export const now = () => new Date().toISOString();
 
-export function trytonTarget(url: string, database: string, extra: Record<string, unknown> = {}) {
+/** The Tryton target as a sync profile file says it (the password comes from the environment). */
+export function trytonTargetSpec(
+  url: string,
+  database: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   process.env.HOLDGATE_TEST_TRYTON_PASSWORD = 'admin';
-  return syncTarget({
+  return {
     id: 'tryton',
     kind: 'tryton',
     url,
@@ -25,7 +30,11 @@ export function trytonTarget(url: string, database: string, extra: Record<string
     circuit: { failures: 1000, open_ms: 200 },
     inbound: { interval_s: 3600 },
     ...extra,
-  });
+  };
+}
+
+export function trytonTarget(url: string, database: string, extra: Record<string, unknown> = {}) {
+  return syncTarget(trytonTargetSpec(url, database, extra));
 }
 
 /**

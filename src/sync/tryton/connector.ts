@@ -25,6 +25,31 @@ export const EFFECTS: Partial<Record<string, Effect>> = {
   RETURN_TO_SUPPLIER: 'return',
 };
 
+/** Types whose quantity is the change of the lot's held quantity (payload.lotHeld) when they carry it. */
+export const HELD_CHANGE_TYPES = Object.keys(EFFECTS).filter(
+  (t) => EFFECTS[t] === 'hold' || EFFECTS[t] === 'release',
+);
+
+/**
+ * What a hold, release or void row moves: the change of the lot's held quantity when the
+ * row carries it (a hold stacked on held material moves nothing, a release under another
+ * active hold moves nothing); rows written before Holdgate sent it move their quantity.
+ */
+function heldChange(
+  effect: Effect,
+  p: Record<string, unknown>,
+): { effect: Effect; quantity: number } | undefined {
+  const h = p.lotHeld as { before?: unknown; after?: unknown } | undefined;
+  if (
+    (effect !== 'hold' && effect !== 'release') ||
+    typeof h?.before !== 'number' ||
+    typeof h.after !== 'number'
+  )
+    return undefined;
+  const change = h.after - h.before;
+  return { effect: change >= 0 ? 'hold' : 'release', quantity: Math.abs(change) };
+}
+
 /** Signed effect on the Quality Hold location, for the inbound reconciliation. */
 export const HOLD_SIGN: Record<Effect, number> = { hold: 1, release: -1, scrap: -1, return: -1 };
 
@@ -123,7 +148,16 @@ export class TrytonConnector implements Connector {
         };
         continue;
       }
-      plans.push({ index, key: r.idempotencyKey, effect, lotNumber: p.lotId, quantity });
+      const moved = heldChange(effect, p) ?? { effect, quantity };
+      // Nothing changes in Tryton: acknowledged without a document.
+      if (moved.quantity === 0) continue;
+      plans.push({
+        index,
+        key: r.idempotencyKey,
+        effect: moved.effect,
+        lotNumber: p.lotId,
+        quantity: moved.quantity,
+      });
     }
     if (plans.length === 0) return results;
     try {

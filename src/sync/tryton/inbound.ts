@@ -9,7 +9,7 @@ import type { Repos } from '../../containment/repos.js';
 import type { GroupCommitWriter } from '../../store/group-commit.js';
 import type { Logger } from '../../log.js';
 import type { ErpConflict } from '../../store/erp-repo.js';
-import { EFFECTS, HOLD_SIGN, type TrytonConnector } from './connector.js';
+import { EFFECTS, HELD_CHANGE_TYPES, HOLD_SIGN, type TrytonConnector } from './connector.js';
 
 export const HOLD_CONFLICT = 'HOLD_QUANTITY';
 
@@ -115,29 +115,36 @@ export class TrytonInbound {
         });
         items++;
       }
+      const moving = this.inMotion(pendingBefore, startedAt);
       for (const l of inWarehouse)
         this.repos.material.upsertLot({
           lot_id: l.number,
           item: byProduct.get(l.product)?.code ?? null,
-          quantity: l.quantity ?? 0,
+          // A lot in motion keeps Holdgate's quantity: Tryton has not posted a scrap or
+          // return Holdgate already executed (the next pull takes Tryton's figure).
+          quantity: moving.has(l.number) ? null : (l.quantity ?? 0),
           uom: symbol.get(byProduct.get(l.product)?.default_uom ?? -1) ?? 'EA',
           plant: this.plant ?? null,
         });
-      const counts = this.reconcile(inHold, pendingBefore, startedAt, at);
+      const counts = this.reconcile(inHold, moving, at);
       return { items, lots: inWarehouse.length, ...counts };
     });
   }
 
-  /** Runs in the commit: compares Tryton's hold location with the acknowledged ledger. */
-  private reconcile(found: Map<string, number>, pendingBefore: Set<string>, since: string, at: string) {
+  /** Lots whose rows are queued, or were acknowledged while we read Tryton (run in the commit). */
+  private inMotion(pendingBefore: Set<string>, since: string): Set<string> {
     const t = this.target;
-    // Lots whose rows are queued, or were acknowledged while we read Tryton, are in motion.
-    const skip = new Set([
+    return new Set([
       ...pendingBefore,
       ...this.repos.erp.pendingLots(t),
       ...this.repos.erp.ackedSince(t, since),
     ]);
-    const expected = this.repos.erp.expectedHold(t, SIGNS, HOLD_CONFLICT);
+  }
+
+  /** Runs in the commit: compares Tryton's hold location with the acknowledged ledger. */
+  private reconcile(found: Map<string, number>, skip: Set<string>, at: string) {
+    const t = this.target;
+    const expected = this.repos.erp.expectedHold(t, SIGNS, HOLD_CONFLICT, HELD_CHANGE_TYPES);
     const lots = new Set([...expected.keys(), ...found.keys()]);
     let raised = 0;
     let cleared = 0;

@@ -65,6 +65,40 @@ describe('holds and interlocks', () => {
     });
   });
 
+  it("counts a lot's held quantity once under stacked holds, and every row says how it changed", async () => {
+    await gw.gateway.command((r) => {
+      r.material.upsertLot({ lot_id: 'HQ-1', item: 'PCBA-7731', quantity: 10 });
+      for (const n of [1, 2, 3]) r.material.seeUnit(`HQ-S${n}`, 'PCBA-7731', 'HQ-1', at(1), 'L1', 'PLANT-1');
+    });
+    const held = () => gw.gateway.command((r) => r.holds.heldQuantity('HQ-1'));
+    await hold('QUALITY', [], ['HQ-S1', 'HQ-S2'], 'SERIAL');
+    expect(await held()).toBe(2);
+    await hold('INVESTIGATION', [], ['HQ-S2', 'HQ-S3'], 'SERIAL');
+    expect(await held()).toBe(3); // HQ-S2 is held twice, counted once
+    const lotHolds = [await hold('QUALITY', ['HQ-1']), await hold('CUSTOMER', ['HQ-1'])];
+    expect(await held()).toBe(10); // never more than the lot has
+    for (const h of lotHolds)
+      await gw.gateway.command((r) => voidHold(r, h.holdId, 'entered twice', qe, 'test', at(61)));
+    expect(await held()).toBe(3);
+    const rows = gw.gateway.store.db
+      .prepare(
+        `SELECT type, json_extract(payload, '$.lotHeld') AS h FROM outbox WHERE ordering_key = 'lot:HQ-1' ORDER BY seq`,
+      )
+      .all()
+      .map((x) => {
+        const row = x as { type: string; h: string };
+        return [row.type, JSON.parse(row.h)];
+      });
+    expect(rows).toEqual([
+      ['HOLD_LINE_PLACED', { before: 0, after: 2 }],
+      ['HOLD_LINE_PLACED', { before: 2, after: 3 }],
+      ['HOLD_LINE_PLACED', { before: 3, after: 10 }],
+      ['HOLD_LINE_PLACED', { before: 10, after: 10 }],
+      ['HOLD_LINE_VOIDED', { before: 10, after: 10 }],
+      ['HOLD_LINE_VOIDED', { before: 10, after: 3 }],
+    ]);
+  });
+
   it('applies block policies: a customer hold blocks shipping but not consumption', async () => {
     await hold('CUSTOMER', [], ['SN-011'], 'SERIAL');
     expect(check({ serial: 'SN-011' }, 'ship')).toMatchObject({ allowed: false });
