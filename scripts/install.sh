@@ -63,16 +63,20 @@ for f in "$HERE"/devices/*.yaml; do keep_or_place "$f" "$ROOT/etc/holdgate/devic
 for f in "$HERE"/sync/*.yaml; do keep_or_place "$f" "$ROOT/etc/holdgate/sync/$(basename "$f")"; done
 install -D -m 0644 "$HERE/README.md" "$ROOT/usr/local/share/doc/holdgate/README.md"
 
-# 4. The unit (systemd creates /var/lib/holdgate and /var/log/holdgate from it).
-install -D -m 0644 "$HERE/systemd/holdgate.service" "$ROOT/etc/systemd/system/holdgate.service"
+# 4. The units (systemd creates /var/lib/holdgate and /var/log/holdgate from them): the
+#    service, and a timer for the daily backup into /var/lib/holdgate/backups.
+for u in holdgate.service holdgate-backup.service holdgate-backup.timer; do
+  install -D -m 0644 "$HERE/systemd/$u" "$ROOT/etc/systemd/system/$u"
+done
 if [ -z "$ROOT" ]; then
   systemctl daemon-reload
-  systemctl enable holdgate.service
-  if [ "$NOW" = 1 ]; then systemctl restart holdgate.service; fi
-  log "enabled holdgate.service$([ "$NOW" = 1 ] && echo ' and started it')"
+  systemctl enable holdgate.service holdgate-backup.timer
+  if [ "$NOW" = 1 ]; then systemctl restart holdgate.service holdgate-backup.timer; fi
+  log "enabled holdgate.service and holdgate-backup.timer$([ "$NOW" = 1 ] && echo ' and started them')"
 else
-  mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants"
+  mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants" "$ROOT/etc/systemd/system/timers.target.wants"
   ln -sf /etc/systemd/system/holdgate.service "$ROOT/etc/systemd/system/multi-user.target.wants/holdgate.service"
-  log "enabled holdgate.service below $ROOT (not started)"
+  ln -sf /etc/systemd/system/holdgate-backup.timer "$ROOT/etc/systemd/system/timers.target.wants/holdgate-backup.timer"
+  log "enabled holdgate.service and holdgate-backup.timer below $ROOT (not started)"
 fi
 log "next: edit /etc/holdgate/holdgate.yaml, 'holdgate check-config', then 'systemctl start holdgate'"

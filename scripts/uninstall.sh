@@ -20,10 +20,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 [ -z "$ROOT" ] || ROOT=$(cd "$ROOT" && pwd)
 if [ -z "$ROOT" ]; then
-  systemctl disable --now holdgate.service 2>/dev/null || true
+  systemctl disable --now holdgate.service holdgate-backup.timer 2>/dev/null || true
 fi
 rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/holdgate.service" \
-  "$ROOT/etc/systemd/system/holdgate.service" "$ROOT/usr/local/bin/holdgate"
+  "$ROOT/etc/systemd/system/timers.target.wants/holdgate-backup.timer" \
+  "$ROOT/etc/systemd/system/holdgate.service" "$ROOT/etc/systemd/system/holdgate-backup.service" \
+  "$ROOT/etc/systemd/system/holdgate-backup.timer" "$ROOT/usr/local/bin/holdgate"
 rm -rf "$ROOT/usr/local/share/doc/holdgate"
 [ -z "$ROOT" ] && systemctl daemon-reload
 if [ "$PURGE" = 1 ]; then

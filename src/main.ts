@@ -27,6 +27,7 @@ Usage:
   holdgate sync status|exceptions [--json] | sync retry TARGET SEQ | sync resolve TARGET SEQ --reason TEXT
   holdgate status [--config FILE] [--json]   (exit 0 ready, 1 not ready, 3 not running)
   holdgate backup FILE [--config FILE]       (online, while the daemon runs)
+  holdgate backup --dir DIR [--keep N]       (holdgate-<UTC time>.db, keeps the newest N, default 7)
   holdgate restore FILE [--config FILE]      (daemon stopped; renews the store id)
   holdgate migrate [--config FILE]           (daemon stopped)
   holdgate hash-password < password.txt   (prints a scrypt hash for mqtt.devices)
@@ -62,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       demo: { type: 'boolean', default: false },
       store: { type: 'string' },
       json: { type: 'boolean', default: false },
+      dir: { type: 'string' },
+      keep: { type: 'string' },
     },
   });
   if (values.version) {
@@ -86,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     case 'status':
       return statusCommand(configOnly, values.json);
     case 'backup':
-      return backupCommand(configOnly, rest[0]);
+      return backupCommand(configOnly, rest[0], { dir: values.dir, keep: values.keep });
     case 'restore':
       return restoreCommand(configOnly, rest[0]);
     case 'migrate':

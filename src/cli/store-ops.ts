@@ -3,8 +3,17 @@
  * while it is stopped; renews the store id), migrate, status. Exit codes: 0 ok, 1 failed
  * or refused, 2 config/usage, 3 (status) daemon not running.
  */
-import { chownSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
@@ -45,39 +54,87 @@ function checkStoreFile(path: string): string | null {
   }
 }
 
+/** Names of rotated backups: `holdgate-20261204T205500Z.db` sorts by time. */
+const ROTATED = /^holdgate-\d{8}T\d{6}Z(-\d+)?\.db$/;
+const PARTIAL = /^holdgate-.*\.db\.partial$/;
+
+export interface BackupRotation {
+  /** Write `holdgate-<UTC time>.db` into this folder instead of a named file. */
+  dir?: string;
+  /** With `dir`: how many backups to keep (the oldest go). */
+  keep?: string;
+}
+
 /**
  * `VACUUM INTO` rather than the page-by-page backup API: it copies one consistent read
  * snapshot in a single pass, never blocks the daemon's writers (WAL), and does not restart
  * — the backup API starts over whenever another connection writes, which under steady
- * ingest can mean never finishing.
+ * ingest can mean never finishing. The copy is written under a `.partial` name and renamed
+ * once checked, so an interrupted backup never looks like a good one.
  */
-export function backupCommand(opts: LoadConfigOptions, file: string | undefined): number {
-  if (!file) {
-    console.error('usage: holdgate backup FILE [--config FILE]');
+export function backupCommand(
+  opts: LoadConfigOptions,
+  file: string | undefined,
+  rotation: BackupRotation = {},
+): number {
+  const keep = rotation.keep === undefined ? 7 : Number(rotation.keep);
+  if ((!file && !rotation.dir) || (file && rotation.dir) || !Number.isInteger(keep) || keep < 1) {
+    console.error('usage: holdgate backup FILE | --dir DIR [--keep N (≥ 1, default 7)] [--config FILE]');
     return 2;
   }
   const c = config(opts);
   if (typeof c === 'number') return c;
-  if (existsSync(file)) {
-    console.error(`refusing to overwrite ${file}: choose a new file name`);
+  if (rotation.dir) mkdirSync(rotation.dir, { recursive: true, mode: 0o750 });
+  const target = file ?? join(rotation.dir!, rotatedName(rotation.dir!));
+  if (existsSync(target)) {
+    console.error(`refusing to overwrite ${target}: choose a new file name`);
     return 1;
   }
+  const partial = `${target}.partial`;
+  rmSync(partial, { force: true });
   const started = Date.now();
   const { db } = openStore({ path: c.store.path, readonly: true });
   try {
-    db.prepare('VACUUM INTO ?').run(file);
+    db.prepare('VACUUM INTO ?').run(partial);
   } finally {
     db.close();
   }
-  const problem = checkStoreFile(file);
+  const problem = checkStoreFile(partial);
   if (problem) {
-    console.error(`backup ${file} is not usable: ${problem}`);
+    console.error(`backup ${partial} is not usable (kept for inspection): ${problem}`);
     return 1;
   }
+  renameSync(partial, target);
   console.log(
-    `backup written: ${file} (${statSync(file).size} bytes, ${Date.now() - started} ms) from ${c.store.path}`,
+    `backup written: ${target} (${statSync(target).size} bytes, ${Date.now() - started} ms) from ${c.store.path}`,
   );
+  if (rotation.dir) {
+    const old = readdirSync(rotation.dir)
+      .filter((n) => ROTATED.test(n))
+      .sort((a, b) => rotationOrder(a).localeCompare(rotationOrder(b)))
+      .slice(0, -keep);
+    // Leftovers of interrupted runs go too; this run's own partial was renamed above.
+    const stale = readdirSync(rotation.dir).filter((n) => PARTIAL.test(n));
+    for (const n of [...old, ...stale]) rmSync(join(rotation.dir, n), { force: true });
+    if (old.length > 0) console.log(`removed ${old.length} older backup(s), keeping the newest ${keep}`);
+  }
   return 0;
+}
+
+/** Sorts `holdgate-<stamp>-<n>.db` after `holdgate-<stamp>.db` (made in the same second, later). */
+function rotationOrder(name: string): string {
+  const [, stamp, n] = /^holdgate-(\d{8}T\d{6}Z)(?:-(\d+))?\.db$/.exec(name)!;
+  return `${stamp}.${(n ?? '0').padStart(6, '0')}`;
+}
+
+function rotatedName(dir: string): string {
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  let name = `holdgate-${stamp}.db`;
+  for (let n = 1; existsSync(join(dir, name)); n++) name = `holdgate-${stamp}-${n}.db`;
+  return name;
 }
 
 export function restoreCommand(opts: LoadConfigOptions, file: string | undefined): number {

@@ -52,6 +52,11 @@ describe('install.sh', () => {
       const wants = join(root, 'etc/systemd/system/multi-user.target.wants/holdgate.service');
       expect(lstatSync(wants).isSymbolicLink()).toBe(true);
       expect(readlinkSync(wants)).toBe('/etc/systemd/system/holdgate.service');
+      for (const u of ['holdgate-backup.service', 'holdgate-backup.timer'])
+        expect(mode(join(root, 'etc/systemd/system', u)), u).toBe('644');
+      expect(readlinkSync(join(root, 'etc/systemd/system/timers.target.wants/holdgate-backup.timer'))).toBe(
+        '/etc/systemd/system/holdgate-backup.timer',
+      );
 
       // An upgrade: the plant's edited config and rules stay as they are.
       writeFileSync(join(root, 'etc/holdgate/holdgate.yaml'), 'gateway: { id: line-7 }\n');
@@ -66,7 +71,11 @@ describe('install.sh', () => {
       const removed = run(UNINSTALL, '--root', root);
       expect(removed.status, removed.stderr).toBe(0);
       expect(existsSync(join(root, 'usr/local/bin/holdgate'))).toBe(false);
-      expect(existsSync(join(root, 'etc/systemd/system/holdgate.service'))).toBe(false);
+      for (const u of ['holdgate.service', 'holdgate-backup.service', 'holdgate-backup.timer'])
+        expect(existsSync(join(root, 'etc/systemd/system', u)), u).toBe(false);
+      expect(existsSync(join(root, 'etc/systemd/system/timers.target.wants/holdgate-backup.timer'))).toBe(
+        false,
+      );
       expect(existsSync(join(root, 'etc/holdgate/holdgate.yaml'))).toBe(true);
       const purged = run(UNINSTALL, '--root', root, '--purge');
       expect(purged.status, purged.stderr).toBe(0);

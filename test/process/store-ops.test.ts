@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { chownSync, statSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../helpers/gateway.js';
 import { HOLDGATE_BIN, signal, spawnDaemon, writeDaemonConfig, type Daemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/mosquitto.js';
@@ -119,6 +119,29 @@ describe('store operations', () => {
     signal(again, 'SIGTERM');
     expect(await again.exited).toEqual({ code: 0, signal: null });
   }, 60_000);
+
+  it('keeps the newest N of rotated backups and never leaves a half-written one under a backup name', async () => {
+    const { dir, config, start } = await setup();
+    const daemon = start();
+    await daemon.ready;
+    const backups = join(dir, 'backups');
+    mkdirSync(backups);
+    // Left by an interrupted run: removed by the next one.
+    writeFileSync(join(backups, 'holdgate-20260101T000000Z.db.partial'), 'half');
+    for (let i = 0; i < 3; i++) {
+      const r = await cli('backup', '--dir', backups, '--keep', '2', '--config', config);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^backup written: .*holdgate-\d{8}T\d{6}Z(-\d+)?\.db \(/);
+    }
+    const kept = readdirSync(backups).sort();
+    expect(kept).toHaveLength(2);
+    for (const name of kept) {
+      expect(name).toMatch(/^holdgate-\d{8}T\d{6}Z(-\d+)?\.db$/);
+      expect(storeId(join(backups, name))).toBe(storeId(join(dir, 'holdgate.db')));
+    }
+    expect((await cli('backup', '--dir', backups, '--keep', '0', '--config', config)).code).toBe(2);
+    expect((await cli('backup', join(dir, 'x.db'), '--dir', backups, '--config', config)).code).toBe(2);
+  });
 
   it('refuses a second daemon on the same store; status reports and exits 0 running, 3 stopped', async () => {
     const { config, start } = await setup();
