@@ -1,6 +1,8 @@
 /**
  * Tryton connector: every hold, release, void, scrap and supplier return becomes a stock
- * document moving the lot's quantity between locations (see README "Tryton mapping").
+ * document moving a lot's quantity between locations (see README "Tryton"); a hold,
+ * release or void moves the change of the lot's held quantity, so stacked holds move
+ * stock once.
  *
  * Internal moves go through `stock.shipment.internal` (returns through
  * `stock.shipment.in.return`) rather than bare moves, for two reasons the peer's notes
@@ -46,7 +48,8 @@ function heldChange(
     typeof h.after !== 'number'
   )
     return undefined;
-  const change = h.after - h.before;
+  // Quantities are REAL: a difference of float noise is no difference.
+  const change = Math.round((h.after - h.before) * 1e6) / 1e6;
   return { effect: change >= 0 ? 'hold' : 'release', quantity: Math.abs(change) };
 }
 
