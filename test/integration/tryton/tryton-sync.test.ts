@@ -1,6 +1,7 @@
 /**
  * Against a real Tryton 6.0 started for this file: holds, releases, scraps and supplier
- * returns become stock documents between locations; an outage of 500 transactions drains
+ * returns become stock documents between locations (from failing tests published over
+ * MQTT too; stacked holds move stock once); an outage of 500 transactions drains
  * in order once Tryton is back, with Tryton's per-location quantities equal to Holdgate's
  * and one document per transaction; a move made directly in Tryton becomes a conflict.
  */
@@ -17,6 +18,8 @@ import {
 import { voidHold } from '../../../src/containment/commands.js';
 import { actor, dispose, now, trytonTarget } from '../../helpers/tryton-holds.js';
 import { holdLot } from '../../helpers/plant.js';
+import { TESTER_TOPIC, unitsTested } from '../../helpers/cfx.js';
+import mqtt from 'mqtt';
 
 const tryton = useTryton();
 let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -129,6 +132,34 @@ describe('Tryton sync', () => {
     ]);
     // The ledger of acknowledged rows equals Tryton: the pull finds no difference.
     expect((await gw.gateway.sync.pull('tryton')).open).toBe(0);
+  });
+
+  it('holds a lot in Tryton from failing tests published over MQTT; the second failure of that lot moves nothing more', async () => {
+    const { lots } = await seedProduct(tryton.rpc, tryton.site, 'BRK-160', [
+      { number: 'MQ-1', quantity: 25 },
+    ]);
+    await gw.gateway.sync.pull('tryton');
+    const serials = ['SN-MQ-1', 'SN-MQ-2'];
+    await gw.gateway.command((r) => {
+      for (const sn of serials) r.material.seeUnit(sn, 'BRK-160', 'MQ-1', now(), 'L1', 'PLANT-1');
+    });
+    const tester = await mqtt.connectAsync(gw.mqttUrl, { clientId: 'fct-tryton', reconnectPeriod: 0 });
+    for (const sn of serials)
+      await tester.publishAsync(TESTER_TOPIC, JSON.stringify(unitsTested(sn, 'Failed')), { qos: 1 });
+    await tester.endAsync();
+    // Each PUBACK followed the commit of its event and the rule's LOT hold: two holds now.
+    expect(await gw.gateway.command((r) => r.holds.coveringLot('MQ-1').length)).toBe(2);
+    expect(gw.gateway.interlocks.check({ lot: 'MQ-1' }, 'ship').allowed).toBe(false);
+    await expect.poll(() => queued().n, { timeout: 20_000 }).toBe(0);
+    const id = lots.get('MQ-1')!;
+    expect((await lotStock(tryton.rpc, tryton.site, [id])).get(id)).toMatchObject({ storage: 0, hold: 25 });
+    const keys = gw.gateway.store.db
+      .prepare(
+        `SELECT idempotency_key AS key FROM outbox WHERE ordering_key = 'lot:MQ-1' AND type = 'HOLD_LINE_PLACED'`,
+      )
+      .all() as { key: string }[];
+    const docs = await documentsByReference(tryton.rpc, 'stock.shipment.internal');
+    expect(keys.map((k) => docs.get(k.key) ?? 0)).toEqual([1, 0]);
   });
 
   it('drains 500 transactions made while Tryton was down, in order, once each, to equal quantities', async () => {
