@@ -11,6 +11,7 @@ import { ruleActor } from '../holds/types.js';
 import type { Repos } from './repos.js';
 import type { ShiftCalendar } from './shifts.js';
 import { placeHold } from './commands.js';
+import { ruleCoverage } from './rule-coverage.js';
 
 /** Results that say something is wrong with the unit; only events with one (or material blocks) are classified. */
 const BAD: ReadonlySet<Result> = new Set(['FAIL', 'ERROR', 'SCRAP', 'NOT_REPAIRED']);
@@ -90,12 +91,33 @@ export function createContainmentApplier(deps: ContainmentDeps) {
       station: ctx.station,
       machine: ctx.machine,
     };
-    const { lines, record } = computeScope(c.scope, trigger, r.material);
-    if (lines.length === 0) {
+    const { lines: scoped, record } = computeScope(c.scope, trigger, r.material);
+    if (scoped.length === 0) {
       decision.run(seq, 'NO_ACTION', c.rule.id, c.rule.version, set.hash, c.severity, null, at);
       return;
     }
     const codes = [...new Set(bad.flatMap((u) => u.findings.map((f) => f.code)))];
+    const { uncovered: lines, holdIds: joined } = ruleCoverage(r, c.rule.id, scoped);
+    if (lines.length === 0) {
+      // Everything is held already by this rule: the event is evidence for that hold.
+      const holdId = joined.at(-1)!;
+      decision.run(seq, 'ATTACHED', c.rule.id, c.rule.version, set.hash, c.severity, holdId, at);
+      r.audit.append({
+        at,
+        actor: ruleActor(c.rule.id, c.rule.version),
+        source: `event:${event.profileId}`,
+        action: 'HOLD_EVENT_ATTACHED',
+        entityType: 'hold',
+        entityId: holdId,
+        after: { eventSeq: seq, kind: event.kind, result: event.result, serials: trigger.serials, codes },
+        reason: `${c.rule.id} fired again on material this hold already contains`,
+      });
+      return;
+    }
+    if (joined.length > 0)
+      record.found.notes.push(
+        `part of the scope is already held by ${joined.join(', ')} under rule ${c.rule.id}`,
+      );
     const what = trigger.serials.length
       ? trigger.serials.slice(0, 3).join(', ') + (trigger.serials.length > 3 ? '…' : '')
       : trigger.lots.join(', ');

@@ -104,6 +104,8 @@ export class HoldsRepo {
         + (SELECT count(DISTINCT s.serial) FROM hold_line_serials s JOIN hold_lines l ON l.id = s.line_id
             WHERE l.lot_id = @lot AND l.has_serials = 1 AND l.state IN (${QUARANTINE})) AS held,
           (SELECT quantity FROM lots WHERE lot_id = @lot) AS lotQuantity`),
+      events: p(`SELECT event_seq AS eventSeq, outcome, rule_id AS ruleId, rule_version AS ruleVersion, at
+        FROM decisions WHERE hold_id = ? ORDER BY id`),
       activeLineCount: p(`SELECT count(*) AS n FROM hold_lines WHERE hold_id = ? AND state IN (${ACTIVE})`),
       bySerial: p(`SELECT ${COVER_COLUMNS}, 'serial' AS via FROM hold_line_serials s
         JOIN hold_lines l ON l.id = s.line_id JOIN holds h ON h.id = l.hold_id
@@ -187,6 +189,13 @@ export class HoldsRepo {
   heldQuantity(lotId: string): number {
     const r = this.s.heldQuantity!.get({ lot: lotId }) as { held: number; lotQuantity: number | null };
     return r.lotQuantity === null ? r.held : Math.min(r.held, r.lotQuantity);
+  }
+
+  /** The classified events behind a hold: the one that placed it, then those that joined it. */
+  events(
+    holdId: string,
+  ): { eventSeq: number; outcome: string; ruleId: string; ruleVersion: number; at: string }[] {
+    return this.s.events!.all(holdId) as ReturnType<HoldsRepo['events']>;
   }
 
   activeLineCount(holdId: string): number {

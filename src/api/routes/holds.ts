@@ -104,6 +104,8 @@ export function holdRoutes(api: Api, deps: ApiDeps): void {
           serials: l.serials ?? null,
         })),
         orderImpact: deps.orders.impactsOfHold(h.id),
+        // The rule's events: the one that placed the hold (HOLD) and later ones on the same material (ATTACHED).
+        events: r.holds.events(h.id),
       };
     },
   });

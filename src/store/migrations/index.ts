@@ -11,6 +11,7 @@ import { sql as m005 } from './005-exceptions.js';
 import { sql as m006 } from './006-sync.js';
 import { sql as m007 } from './007-erp-conflicts.js';
 import { sql as m008 } from './008-units-lot-partial.js';
+import { sql as m009 } from './009-decisions-attached.js';
 
 export interface Migration {
   version: number;
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'sync', sql: m006 },
   { version: 7, name: 'erp-conflicts', sql: m007 },
   { version: 8, name: 'units-lot-partial', sql: m008 },
+  { version: 9, name: 'decisions-attached', sql: m009 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -9,6 +9,8 @@ import { startTestGateway } from '../../helpers/gateway.js';
 import { seedPlant } from '../../helpers/plant.js';
 import { envelope, unitsTested } from '../../helpers/cfx.js';
 import { verifyAuditChain } from '../../../src/store/audit-log.js';
+import { client as api } from '../../helpers/api.js';
+import { dispose } from '../../helpers/tryton-holds.js';
 
 type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
 const TOPIC = 'cfx/PLANT-1/L1/tester/L1-FCT';
@@ -98,6 +100,53 @@ describe('containment end to end', () => {
       .prepare('SELECT actor_type, actor, action FROM audit_log WHERE entity_id = ?')
       .all(holdId);
     expect(audit).toEqual([{ actor_type: 'rule', actor: 'fct-fail-lot@1', action: 'HOLD_PLACED' }]);
+  });
+
+  it('joins the next failing board of a held lot to the rule’s hold; what the hold no longer covers is held anew', async () => {
+    const fail = async (serial: string) => {
+      const msg = unitsTested(serial, 'Failed');
+      await client.publishAsync(TOPIC, JSON.stringify(msg), { qos: 1 });
+      return reader
+        .prepare(
+          'SELECT d.event_seq AS seq, d.outcome, d.hold_id AS holdId FROM decisions d JOIN events e ON e.seq = d.event_seq WHERE e.source_event_id = ?',
+        )
+        .get(msg.UniqueID) as { seq: number; outcome: string; holdId: string };
+    };
+    const placed = () =>
+      reader
+        .prepare(
+          "SELECT count(*) AS n FROM outbox WHERE ordering_key = 'lot:L2-A' AND type = 'HOLD_LINE_PLACED'",
+        )
+        .get() as { n: number };
+    const first = await fail('SN-021');
+    expect(first.outcome).toBe('HOLD');
+    const second = await fail('SN-022');
+    expect(second).toMatchObject({ outcome: 'ATTACHED', holdId: first.holdId });
+    // One MRB case with both events as evidence, one ERP move, an audit entry for the join.
+    expect(placed()).toEqual({ n: 1 });
+    const hold = await api(gw.gateway).get(`/api/v1/holds/${first.holdId}`);
+    expect(hold.json<{ events: unknown[] }>().events).toEqual([
+      expect.objectContaining({ eventSeq: first.seq, outcome: 'HOLD', ruleId: 'fct-fail-lot' }),
+      expect.objectContaining({ eventSeq: second.seq, outcome: 'ATTACHED', ruleId: 'fct-fail-lot' }),
+    ]);
+    expect(
+      reader
+        .prepare("SELECT action, entity_id AS hold FROM audit_log WHERE action = 'HOLD_EVENT_ATTACHED'")
+        .all(),
+    ).toEqual([{ action: 'HOLD_EVENT_ATTACHED', hold: first.holdId }]);
+
+    // 3 released, 2 in rework: the hold is still active but no longer covers the lot.
+    await gw.gateway.command((r) => {
+      const lineId = r.holds.lines(first.holdId)[0]!.id;
+      dispose(r, { holdId: first.holdId, lineIds: [lineId] }, [
+        ['RELEASE', 3],
+        ['REWORK', 2],
+      ]);
+    });
+    const third = await fail('SN-023');
+    expect(third.outcome).toBe('HOLD');
+    expect(third.holdId).not.toBe(first.holdId);
+    expect(placed()).toEqual({ n: 2 });
   });
 
   it('records the process history and classifies only what is not passing', async () => {

@@ -134,7 +134,7 @@ describe('Tryton sync', () => {
     expect((await gw.gateway.sync.pull('tryton')).open).toBe(0);
   });
 
-  it('holds a lot in Tryton from failing tests published over MQTT; the second failure of that lot moves nothing more', async () => {
+  it('holds a lot in Tryton from a failing test published over MQTT; a stacked hold and a second failure move nothing more', async () => {
     const { lots } = await seedProduct(tryton.rpc, tryton.site, 'BRK-160', [
       { number: 'MQ-1', quantity: 25 },
     ]);
@@ -144,10 +144,12 @@ describe('Tryton sync', () => {
       for (const sn of serials) r.material.seeUnit(sn, 'BRK-160', 'MQ-1', now(), 'L1', 'PLANT-1');
     });
     const tester = await mqtt.connectAsync(gw.mqttUrl, { clientId: 'fct-tryton', reconnectPeriod: 0 });
-    for (const sn of serials)
-      await tester.publishAsync(TESTER_TOPIC, JSON.stringify(unitsTested(sn, 'Failed')), { qos: 1 });
+    await tester.publishAsync(TESTER_TOPIC, JSON.stringify(unitsTested(serials[0]!, 'Failed')), { qos: 1 });
+    // The PUBACK followed the commit of the event and the rule's LOT hold; a person stacks
+    // an investigation on the same lot; the next failing board joins the rule's hold.
+    await gw.gateway.command((r) => holdLot(r, 'MQ-1', { reason: 'customer complaint' }));
+    await tester.publishAsync(TESTER_TOPIC, JSON.stringify(unitsTested(serials[1]!, 'Failed')), { qos: 1 });
     await tester.endAsync();
-    // Each PUBACK followed the commit of its event and the rule's LOT hold: two holds now.
     expect(await gw.gateway.command((r) => r.holds.coveringLot('MQ-1').length)).toBe(2);
     expect(gw.gateway.interlocks.check({ lot: 'MQ-1' }, 'ship').allowed).toBe(false);
     await expect.poll(() => queued().n, { timeout: 20_000 }).toBe(0);
@@ -159,7 +161,7 @@ describe('Tryton sync', () => {
       )
       .all() as { key: string }[];
     const docs = await documentsByReference(tryton.rpc, 'stock.shipment.internal');
-    expect(keys.map((k) => docs.get(k.key) ?? 0)).toEqual([1, 0]);
+    expect(keys.map((k) => docs.get(k.key) ?? 0)).toEqual([1, 0]); // the rule's hold, the stacked one
   });
 
   it('drains 500 transactions made while Tryton was down, in order, once each, to equal quantities', async () => {
