@@ -69,15 +69,18 @@ export class Interlocks {
     requester: string,
     at: string,
   ): Promise<void> {
-    return writer.submit(() => {
-      this.insertRefusal.run(
-        at,
-        answer.subject.id,
-        answer.subject.kind,
-        answer.operation,
-        requester,
-        JSON.stringify([...new Set(answer.blocking.map((b) => b.holdId))]),
-      );
-    });
+    return writer.submit(
+      () => {
+        this.insertRefusal.run(
+          at,
+          answer.subject.id,
+          answer.subject.kind,
+          answer.operation,
+          requester,
+          JSON.stringify([...new Set(answer.blocking.map((b) => b.holdId))]),
+        );
+      },
+      { lazy: true },
+    );
   }
 }

@@ -30,6 +30,8 @@ export interface GroupCommitOptions {
   db: Db;
   /** 0 = flush on the next event-loop turn. */
   windowMs: number;
+  /** How long lazy work (nobody waits for it) may wait for company; default 100 ms. */
+  lazyMs?: number;
   maxBatch: number;
   onBatch?: (stats: BatchStats) => void;
 }
@@ -48,6 +50,7 @@ export class GroupCommitWriter {
   private queue: Job[] = [];
   private scheduled = false;
   private immediate = false;
+  private lazyTimer?: NodeJS.Timeout;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly runBatch: (jobs: Job[], outcomes: unknown[], errors: Map<number, unknown>) => void;
@@ -95,13 +98,27 @@ export class GroupCommitWriter {
    * that cannot send more work until this commits (mqtt.js reads the next packet only
    * after acknowledging the current one) would otherwise wait the window every time.
    */
-  submit<T>(work: Work<T>, opts: { urgent?: boolean } = {}): Promise<T> {
+  submit<T>(work: Work<T>, opts: { urgent?: boolean; lazy?: boolean } = {}): Promise<T> {
     if (this.closed)
       return Promise.reject(new HoldgateError(ErrorCode.STORE_CLOSED, 'the store is closing; retry later'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      this.schedule(opts.urgent ?? false);
+      if (opts.lazy) this.scheduleLazy();
+      else this.schedule(opts.urgent ?? false);
     });
+  }
+
+  /**
+   * Lazy work (a record nobody acknowledges, e.g. a refused interlock attempt) rides with
+   * the next commit, or waits at most lazyMs for one: a commit per refused request would
+   * cost an fsync each and stall the answers queued behind it.
+   */
+  private scheduleLazy(): void {
+    if (this.scheduled || this.lazyTimer) return;
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = undefined;
+      if (!this.scheduled) this.flush();
+    }, this.opts.lazyMs ?? 100);
   }
 
   private schedule(urgent = false): void {
@@ -121,6 +138,8 @@ export class GroupCommitWriter {
   /** Commits everything queued so far (in batches of maxBatch). */
   flush(): void {
     this.scheduled = false;
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    this.lazyTimer = undefined;
     while (this.queue.length > 0) {
       const jobs = this.queue.splice(0, this.opts.maxBatch);
       this.commit(jobs);

@@ -75,4 +75,18 @@ describe('GroupCommitWriter', () => {
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 250 });
     await expect(writer.submit(insert(999))).rejects.toMatchObject({ code: 'HG_STORE_CLOSED' });
   });
+  it('lets lazy work wait for company: it rides with the next commit, or commits alone within lazyMs', async () => {
+    const { writer, batches } = setup();
+    // Lazy jobs spread over time: one commit for all of them, not one each.
+    const lazy = [writer.submit(insert(1), { lazy: true })];
+    await new Promise((r) => setTimeout(r, 20));
+    lazy.push(writer.submit(insert(2), { lazy: true }));
+    await Promise.all(lazy);
+    expect(batches).toEqual([expect.objectContaining({ size: 2, failed: 0 })]);
+    // Work someone waits for takes the lazy job along at once.
+    const waiting = writer.submit(insert(3), { lazy: true });
+    await writer.submit(insert(4));
+    await waiting;
+    expect(batches.slice(1)).toEqual([expect.objectContaining({ size: 2, failed: 0 })]);
+  });
 });
