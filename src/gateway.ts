@@ -20,7 +20,7 @@ import { NotificationDispatcher } from './notify/dispatcher.js';
 import { createNotificationQueue } from './notify/queue.js';
 import { EscalationScheduler } from './containment/escalation.js';
 import { SyncService } from './sync/service.js';
-import { BacklogMonitor, boundName, type BacklogState } from './sync/bounds.js';
+import { BacklogMonitor, backlogNotice, type BacklogLevel, type BacklogState } from './sync/bounds.js';
 import { freeDiskBytes, storeFileBytes } from './store/files.js';
 import type { SyncTarget } from './profiles/sync-schema.js';
 import { resolveSecret } from './config/secrets.js';
@@ -177,35 +177,12 @@ export class Gateway {
   }
 
   /** Alarm on every change of level: metric, and a notification through the outbox. */
-  private backlogChanged(repos: Repos, s: BacklogState, previous: string): void {
+  private backlogChanged(repos: Repos, s: BacklogState, previous: BacklogLevel): void {
     this.metrics.backlogLevel.set(s.level === 'ok' ? 0 : s.level === 'soft' ? 1 : 2);
     if (!this.writer || !repos.notifyRoles) return;
     const notify = repos.notifyRoles;
     void this.writer
-      .submit(() =>
-        notify(
-          {
-            subject:
-              s.level === 'ok'
-                ? '[Holdgate] store back within its bounds'
-                : `[Holdgate] ${boundName(s.cause)} ${s.level === 'hard' ? 'at its HARD bound: new work refused' : 'past its soft bound'}`,
-            text: `${s.reason ?? 'The backlog is within its bounds again.'}\nRows waiting: ${s.rows}, bytes: ${s.bytes}, free disk: ${Math.round(s.freeDiskMb)} MB. Previous level: ${previous}.`,
-            plant: this.config.gateway.plant,
-            event: {
-              type: 'BACKLOG_LEVEL',
-              level: s.level,
-              previous,
-              rows: s.rows,
-              bytes: s.bytes,
-              freeDiskMb: Math.round(s.freeDiskMb),
-              cause: s.cause,
-              reason: s.reason,
-              at: new Date().toISOString(),
-            },
-          },
-          this.config.sync.notify,
-        ),
-      )
+      .submit(() => notify(backlogNotice(s, previous, this.config.gateway.plant), this.config.sync.notify))
       .catch((err: unknown) => this.log.warn({ err }, 'backlog notification not queued'));
   }
 

@@ -6,6 +6,7 @@
  * has no negative ack; the API answers 503) until the backlog drains.
  */
 import { freeDiskBytes } from '../store/files.js';
+import type { NotificationContent } from '../notify/plan.js';
 import type { Db } from '../store/db.js';
 import type { Logger } from '../log.js';
 import { ErrorCode, HoldgateError } from '../errors.js';
@@ -37,6 +38,33 @@ export interface BacklogState {
 /** How a bound's subject reads in logs and notifications. */
 export function boundName(cause: BacklogCause | null): string {
   return cause === 'disk' ? 'free disk space' : 'ERP backlog';
+}
+
+/** The notification for a change of level (subject, text and the machine-readable event). */
+export function backlogNotice(
+  s: BacklogState,
+  previous: BacklogLevel,
+  plant: string | null,
+): NotificationContent {
+  return {
+    subject:
+      s.level === 'ok'
+        ? '[Holdgate] store back within its bounds'
+        : `[Holdgate] ${boundName(s.cause)} ${s.level === 'hard' ? 'at its HARD bound: new work refused' : 'past its soft bound'}`,
+    text: `${s.reason ?? 'The backlog is within its bounds again.'}\nRows waiting: ${s.rows}, bytes: ${s.bytes}, free disk: ${Math.round(s.freeDiskMb)} MB. Previous level: ${previous}.`,
+    plant,
+    event: {
+      type: 'BACKLOG_LEVEL',
+      level: s.level,
+      previous,
+      rows: s.rows,
+      bytes: s.bytes,
+      freeDiskMb: Math.round(s.freeDiskMb),
+      cause: s.cause,
+      reason: s.reason,
+      at: new Date().toISOString(),
+    },
+  };
 }
 
 export class BacklogMonitor {
