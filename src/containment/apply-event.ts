@@ -100,7 +100,7 @@ export function createContainmentApplier(deps: ContainmentDeps) {
     const { uncovered: lines, holdIds: joined } = ruleCoverage(r, c.rule.id, scoped);
     if (lines.length === 0) {
       // Everything is held already by this rule: the event is evidence for that hold.
-      const holdId = joined.at(-1)!;
+      const holdId = joined[0]!;
       decision.run(seq, 'ATTACHED', c.rule.id, c.rule.version, set.hash, c.severity, holdId, at);
       r.audit.append({
         at,

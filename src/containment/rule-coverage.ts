@@ -12,7 +12,7 @@ import type { LineSpec } from '../holds/types.js';
 export interface RuleCoverage {
   /** What the rule does not hold yet: a new hold takes these lines. */
   uncovered: LineSpec[];
-  /** The rule's active holds covering the rest, most recent last. */
+  /** The rule's active holds covering the rest, oldest first (the case the event belongs to). */
   holdIds: string[];
 }
 
@@ -55,4 +55,5 @@ export function ruleCoverage(r: Repos, ruleId: string, lines: LineSpec[]): RuleC
   return { uncovered, holdIds: [...holdIds].sort((a, b) => heldAt(r, a).localeCompare(heldAt(r, b))) };
 }
 
-const heldAt = (r: Repos, holdId: string) => r.holds.hold(holdId)?.created_at ?? '';
+// Hold ids are sequential: they break ties between holds placed at the same event time.
+const heldAt = (r: Repos, holdId: string) => `${r.holds.hold(holdId)?.created_at ?? ''}|${holdId}`;
