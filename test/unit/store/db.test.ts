@@ -45,6 +45,31 @@ describe('store', () => {
     });
   });
 
+  it('migrates a store of an earlier schema and keeps its rows (decisions rebuilt by 009)', () => {
+    inTempDir((dir) => {
+      const path = join(dir, 'v7.db');
+      const old = new Database(path);
+      for (const m of MIGRATIONS.filter((m) => m.version <= 7)) old.exec(m.sql);
+      old.pragma('user_version = 7');
+      old.exec(
+        "INSERT INTO decisions (event_seq, outcome, rule_id, rule_version, rule_set_hash, severity, hold_id, at) VALUES (1, 'HOLD', 'r', 1, 'h', 'MAJOR', 'H-000001', 't')",
+      );
+      old.close();
+      const { db, applied } = openStore({ path });
+      expect(applied).toEqual(MIGRATIONS.filter((m) => m.version > 7).map((m) => m.version));
+      expect(db.prepare('SELECT event_seq, outcome, hold_id FROM decisions').all()).toEqual([
+        { event_seq: 1, outcome: 'HOLD', hold_id: 'H-000001' },
+      ]);
+      db.prepare(
+        "INSERT INTO decisions (event_seq, outcome, rule_id, hold_id, at) VALUES (2, 'ATTACHED', 'r', 'H-000001', 't')",
+      ).run();
+      expect(() =>
+        db.prepare("INSERT INTO decisions (event_seq, outcome, at) VALUES (3, 'MAYBE', 't')").run(),
+      ).toThrow(/CHECK/);
+      db.close();
+    });
+  });
+
   it('keeps the page size of a store made with another one', () => {
     inTempDir((dir) => {
       const path = join(dir, 'old.db');
