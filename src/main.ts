@@ -12,7 +12,8 @@ import { auditCommand } from './cli/audit.js';
 import { accessCommand } from './cli/access.js';
 import { syncCommand } from './cli/sync.js';
 import { simulateCommand, SIMULATE_USAGE } from './cli/simulate.js';
-import { backupCommand, migrateCommand, restoreCommand, statusCommand } from './cli/store-ops.js';
+import { backupCommand, migrateCommand, restoreCommand } from './cli/store-ops.js';
+import { statusCommand } from './cli/status.js';
 
 const USAGE = `holdgate ${VERSION} — quality-hold edge gateway
 

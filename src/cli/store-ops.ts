@@ -1,7 +1,7 @@
 /**
  * Store operations for plant IT: backup (online, while the daemon runs), restore (only
- * while it is stopped; renews the store id), migrate, status. Exit codes: 0 ok, 1 failed
- * or refused, 2 config/usage, 3 (status) daemon not running.
+ * while it is stopped; renews the store id), migrate (status: ./status.ts). Exit codes:
+ * 0 ok, 1 failed or refused, 2 config/usage.
  */
 import {
   chownSync,
@@ -15,18 +15,16 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { request } from 'undici';
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../store/db.js';
-import { freeDiskBytes, storeFileBytes } from '../store/files.js';
 import { openDatabase } from '../store/sqlite.js';
 import { LATEST_VERSION } from '../store/migrations/index.js';
 import { createRepos } from '../containment/repos.js';
 import { storeOwner } from '../ops/store-lock.js';
 import { printConfigError } from './output.js';
 
-function config(opts: LoadConfigOptions): Config | number {
+export function config(opts: LoadConfigOptions): Config | number {
   try {
     return loadConfig(opts);
   } catch (err) {
@@ -55,7 +53,7 @@ function checkStoreFile(path: string): string | null {
 }
 
 /** Names of rotated backups: `holdgate-20261204T205500Z.db` sorts by time. */
-const ROTATED = /^holdgate-\d{8}T\d{6}Z(-\d+)?\.db$/;
+export const ROTATED = /^holdgate-\d{8}T\d{6}Z(-\d+)?\.db$/;
 const PARTIAL = /^holdgate-.*\.db\.partial$/;
 
 export interface BackupRotation {
@@ -122,7 +120,7 @@ export function backupCommand(
 }
 
 /** Sorts `holdgate-<stamp>-<n>.db` after `holdgate-<stamp>.db` (made in the same second, later). */
-function rotationOrder(name: string): string {
+export function rotationOrder(name: string): string {
   const [, stamp, n] = /^holdgate-(\d{8}T\d{6}Z)(?:-(\d+))?\.db$/.exec(name)!;
   return `${stamp}.${(n ?? '0').padStart(6, '0')}`;
 }
@@ -211,87 +209,4 @@ export function migrateCommand(opts: LoadConfigOptions): number {
       : `${c.store.path} is current (schema ${schemaVersion})`,
   );
   return 0;
-}
-
-async function getJson(url: string): Promise<{ status: number; body: unknown } | null> {
-  try {
-    const res = await request(url, { headersTimeout: 3000, bodyTimeout: 3000 });
-    return { status: res.statusCode, body: await res.body.json() };
-  } catch {
-    return null;
-  }
-}
-
-export async function statusCommand(opts: LoadConfigOptions, json: boolean): Promise<number> {
-  const c = config(opts);
-  if (typeof c === 'number') return c;
-  const store = c.store.path;
-  const pid = storeOwner(store);
-  const host = c.http.host === '0.0.0.0' || c.http.host === '::' ? '127.0.0.1' : c.http.host;
-  const base = c.http.port > 0 ? `http://${host}:${c.http.port}` : null;
-  const health = pid && base ? await getJson(`${base}/healthz`) : null;
-  const ready = pid && base ? await getJson(`${base}/readyz`) : null;
-  const files = storeFileBytes(store);
-  const report: Record<string, unknown> = {
-    running: pid !== undefined,
-    pid: pid ?? null,
-    ready: ready?.status === 200,
-    health: health?.body ?? null,
-    checks: (ready?.body as { checks?: unknown } | undefined)?.checks ?? null,
-    store: {
-      path: store,
-      bytes: files.db,
-      walBytes: files.wal,
-      freeDiskBytes: freeDiskBytes(store),
-    },
-  };
-  if (existsSync(store)) {
-    const { db, storeId, schemaVersion } = openStore({ path: store, readonly: true });
-    try {
-      Object.assign(report.store as object, { storeId, schema: schemaVersion });
-      report.queue = db
-        .prepare(
-          `SELECT target, sum(state = 'QUEUED') AS queued, sum(state = 'DEAD') AS exceptions
-           FROM sync_deliveries WHERE state IN ('QUEUED', 'DEAD') GROUP BY target`,
-        )
-        .all();
-      // Devices among the last 10,000 events: a primary-key range, cheap on any store size.
-      report.devices = db
-        .prepare(
-          `SELECT device_id AS device, profile_id AS profile, count(*) AS events, max(received_at) AS lastSeen
-           FROM events WHERE seq > (SELECT coalesce(max(seq), 0) - 10000 FROM events)
-           GROUP BY device_id, profile_id ORDER BY lastSeen DESC`,
-        )
-        .all();
-    } finally {
-      db.close();
-    }
-  }
-  if (json) console.log(JSON.stringify(report));
-  else {
-    const s = report.store as {
-      path: string;
-      bytes: number;
-      walBytes: number;
-      freeDiskBytes: number;
-      schema?: number;
-    };
-    const h = report.health as { uptimeSeconds?: number; version?: string } | null;
-    console.log(
-      pid === undefined
-        ? 'Holdgate is not running'
-        : `Holdgate ${h?.version ?? '?'} running (pid ${pid}), ${report.ready ? 'ready' : 'NOT ready'}, up ${h?.uptimeSeconds ?? '?'} s`,
-    );
-    console.log(
-      `store ${s.path}: ${s.bytes} bytes + WAL ${s.walBytes} bytes, schema ${s.schema ?? '-'}, ${Math.round(s.freeDiskBytes / 2 ** 20)} MB free on its disk`,
-    );
-    for (const q of (report.queue as { target: string; queued: number; exceptions: number }[] | undefined) ??
-      [])
-      console.log(`sync ${q.target}: ${q.queued} queued, ${q.exceptions} exceptions`);
-    for (const d of (report.devices as
-      { device: string; profile: string; events: number; lastSeen: string }[] | undefined) ?? [])
-      console.log(`device ${d.device} (${d.profile}): ${d.events} recent events, last ${d.lastSeen}`);
-  }
-  if (pid === undefined) return 3;
-  return report.ready ? 0 : 1;
 }

@@ -144,7 +144,7 @@ describe('store operations', () => {
   });
 
   it('refuses a second daemon on the same store; status reports and exits 0 running, 3 stopped', async () => {
-    const { config, start } = await setup();
+    const { config, start, dir } = await setup();
     const daemon = start();
     const { mqttPort } = await daemon.ready;
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
@@ -152,7 +152,10 @@ describe('store operations', () => {
       reconnectPeriod: 0,
     });
     await client.publishAsync(TESTER_TOPIC, JSON.stringify(unitsTested('SN-S-1', 'Passed')), { qos: 1 });
+    await client.publishAsync(TESTER_TOPIC, JSON.stringify(unitsTested('SN-S-2', 'Failed')), { qos: 1 });
     await client.endAsync();
+    // Where the shipped timer writes: beside the store.
+    expect((await cli('backup', '--dir', join(dir, 'backups'), '--config', config)).code).toBe(0);
 
     const second = spawnDaemon(process.execPath, [HOLDGATE_BIN, 'run', '--config', config]);
     running.push(second);
@@ -169,8 +172,13 @@ describe('store operations', () => {
       health: { status: 'ok' },
       store: { schema: expect.any(Number), bytes: expect.any(Number) },
     });
-    expect(report.devices).toEqual([expect.objectContaining({ events: 1 })]);
-    expect((await cli('status', '--config', config)).stdout).toMatch(/running \(pid \d+\), ready/);
+    expect(report.devices).toEqual([expect.objectContaining({ events: 2 })]);
+    expect(report.holds).toEqual({ active: 1, activeLines: 1, openErpConflicts: 0 });
+    expect(report.backups).toMatchObject({ dir: join(dir, 'backups'), count: 1, ageHours: 0 });
+    const text = (await cli('status', '--config', config)).stdout;
+    expect(text).toMatch(/running \(pid \d+\), ready/);
+    expect(text).toMatch(/holds: 1 active \(1 lines\), 0 open ERP conflicts/);
+    expect(text).toMatch(/backups: 1 in .*backups, newest holdgate-\d{8}T\d{6}Z\.db \(0 h old\)/);
 
     signal(daemon, 'SIGTERM');
     await daemon.exited;
