@@ -12,6 +12,7 @@ import type { Repos } from './repos.js';
 import type { ShiftCalendar } from './shifts.js';
 import { placeHold } from './commands.js';
 import { ruleCoverage } from './rule-coverage.js';
+import { attachContent, shouldNotifyAttach } from '../notify/plan.js';
 
 /** Results that say something is wrong with the unit; only events with one (or material blocks) are classified. */
 const BAD: ReadonlySet<Result> = new Set(['FAIL', 'ERROR', 'SCRAP', 'NOT_REPAIRED']);
@@ -112,6 +113,23 @@ export function createContainmentApplier(deps: ContainmentDeps) {
         after: { eventSeq: seq, kind: event.kind, result: event.result, serials: trigger.serials, codes },
         reason: `${c.rule.id} fired again on material this hold already contains`,
       });
+      const events = r.holds.events(holdId).length;
+      if (c.rule.notify?.length && r.notifyRoles && shouldNotifyAttach(events))
+        r.notifyRoles(
+          attachContent({
+            type: 'HOLD_EVENT_ATTACHED',
+            holdId,
+            plant: ctx.plant ?? null,
+            rule: `${c.rule.id}@${c.rule.version}`,
+            events,
+            kind: event.kind,
+            result: event.result,
+            serials: trigger.serials,
+            codes,
+            at,
+          }),
+          c.rule.notify,
+        );
       return;
     }
     if (joined.length > 0)

@@ -69,6 +69,46 @@ export function holdContent(event: NotificationEvent): NotificationContent {
   };
 }
 
+export interface AttachedEvent {
+  type: 'HOLD_EVENT_ATTACHED';
+  holdId: string;
+  plant: string | null;
+  rule: string;
+  /** Classified events behind the hold now, this one included. */
+  events: number;
+  kind: string;
+  result: string;
+  serials: string[];
+  codes: string[];
+  at: string;
+}
+
+/**
+ * Another event joined a hold. Sent at 2, 4, 8, … events: the MRB hears that failures go on
+ * (maybe while it decides) without a message per failing board.
+ */
+export function shouldNotifyAttach(events: number): boolean {
+  return events >= 2 && (events & (events - 1)) === 0;
+}
+
+export function attachContent(event: AttachedEvent): NotificationContent {
+  const what = `${event.kind} ${event.result}${event.codes.length ? ` (${event.codes.join(', ')})` : ''}`;
+  const on = event.serials.length
+    ? ` on ${event.serials.slice(0, 3).join(', ')}${event.serials.length > 3 ? '…' : ''}`
+    : '';
+  return {
+    subject: `[Holdgate] hold ${event.holdId}: ${event.events} events now${event.plant ? ` at ${event.plant}` : ''}`,
+    text: [
+      `Another ${what}${on} joined hold ${event.holdId} at ${event.at} (rule ${event.rule}).`,
+      `${event.events} events are behind this hold now; this message repeats at 2, 4, 8, … events.`,
+      '',
+      'Review it in Holdgate: /api/v1/holds/' + event.holdId,
+    ].join('\n'),
+    plant: event.plant,
+    event: { ...event },
+  };
+}
+
 export function planNotifications(
   content: NotificationContent,
   roles: readonly string[],

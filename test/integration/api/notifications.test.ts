@@ -122,6 +122,43 @@ describe('hold notifications', () => {
     }
   });
 
+  it('tells the roles again at 2, 4, 8 … events when failures keep joining a hold', async () => {
+    const gw = await startTestGateway({ notifications: notifications(smtpPort) });
+    try {
+      await gw.gateway.command(seedPlant);
+      const dev = await mqtt.connectAsync(gw.mqttUrl, { clientId: 'fct-attach' });
+      // Five failing boards of lot L1-B: one hold, four events join it.
+      for (const sn of ['SN-011', 'SN-012', 'SN-013', 'SN-014', 'SN-016'])
+        await dev.publishAsync('cfx/PLANT-1/L1/tester/L1-FCT', JSON.stringify(unitsTested(sn, 'Failed')), {
+          qos: 1,
+        });
+      await dev.endAsync();
+      const sent = gw.gateway.store.db
+        .prepare(
+          `SELECT DISTINCT json_extract(payload, '$.event.type') AS type, json_extract(payload, '$.event.events') AS events
+           FROM outbox WHERE type = 'NOTIFY' ORDER BY seq`,
+        )
+        .all();
+      expect(sent).toEqual([
+        { type: 'HOLD_PLACED', events: null },
+        { type: 'HOLD_EVENT_ATTACHED', events: 2 },
+        { type: 'HOLD_EVENT_ATTACHED', events: 4 },
+      ]);
+      await expect
+        .poll(
+          () =>
+            mails.filter((m) => /Subject: \[Holdgate\] hold H-\d{6}: 4 events now at PLANT-1/.test(m.data))
+              .length,
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBe(1);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('keeps a queued notification across a restart and delivers it when the SMTP server answers', async () => {
     mails.length = 0;
     hooks.length = 0;
