@@ -11,8 +11,7 @@ import { ruleActor } from '../holds/types.js';
 import type { Repos } from './repos.js';
 import type { ShiftCalendar } from './shifts.js';
 import { placeHold } from './commands.js';
-import { ruleCoverage } from './rule-coverage.js';
-import { attachContent, shouldNotifyAttach } from '../notify/plan.js';
+import { attachEvent, ruleCoverage } from './rule-coverage.js';
 
 /** Results that say something is wrong with the unit; only events with one (or material blocks) are classified. */
 const BAD: ReadonlySet<Result> = new Set(['FAIL', 'ERROR', 'SCRAP', 'NOT_REPAIRED']);
@@ -103,33 +102,7 @@ export function createContainmentApplier(deps: ContainmentDeps) {
       // Everything is held already by this rule: the event is evidence for that hold.
       const holdId = joined[0]!;
       decision.run(seq, 'ATTACHED', c.rule.id, c.rule.version, set.hash, c.severity, holdId, at);
-      r.audit.append({
-        at,
-        actor: ruleActor(c.rule.id, c.rule.version),
-        source: `event:${event.profileId}`,
-        action: 'HOLD_EVENT_ATTACHED',
-        entityType: 'hold',
-        entityId: holdId,
-        after: { eventSeq: seq, kind: event.kind, result: event.result, serials: trigger.serials, codes },
-        reason: `${c.rule.id} fired again on material this hold already contains`,
-      });
-      const events = r.holds.events(holdId).length;
-      if (c.rule.notify?.length && r.notifyRoles && shouldNotifyAttach(events))
-        r.notifyRoles(
-          attachContent({
-            type: 'HOLD_EVENT_ATTACHED',
-            holdId,
-            plant: ctx.plant ?? null,
-            rule: `${c.rule.id}@${c.rule.version}`,
-            events,
-            kind: event.kind,
-            result: event.result,
-            serials: trigger.serials,
-            codes,
-            at,
-          }),
-          c.rule.notify,
-        );
+      attachEvent(r, { holdId, rule: c.rule, event, seq, serials: trigger.serials, codes });
       return;
     }
     if (joined.length > 0)

@@ -8,6 +8,9 @@
  */
 import type { Repos } from './repos.js';
 import type { LineSpec } from '../holds/types.js';
+import { ruleActor } from '../holds/types.js';
+import type { QualityEvent } from '../holds/quality-event.js';
+import { attachContent, shouldNotifyAttach } from '../notify/plan.js';
 
 export interface RuleCoverage {
   /** What the rule does not hold yet: a new hold takes these lines. */
@@ -57,3 +60,48 @@ export function ruleCoverage(r: Repos, ruleId: string, lines: LineSpec[]): RuleC
 
 // Hold ids are sequential: they break ties between holds placed at the same event time.
 const heldAt = (r: Repos, holdId: string) => `${r.holds.hold(holdId)?.created_at ?? ''}|${holdId}`;
+
+export interface Attachment {
+  holdId: string;
+  rule: { id: string; version: number; notify?: string[] };
+  event: QualityEvent;
+  seq: number;
+  serials: string[];
+  codes: string[];
+}
+
+/**
+ * The event joins the hold (its decision row, written by the caller, links them): audited,
+ * and the rule's roles are told again at 2, 4, 8, … events behind the hold.
+ */
+export function attachEvent(r: Repos, a: Attachment): void {
+  const { holdId, rule, event } = a;
+  const at = event.occurredAt;
+  r.audit.append({
+    at,
+    actor: ruleActor(rule.id, rule.version),
+    source: `event:${event.profileId}`,
+    action: 'HOLD_EVENT_ATTACHED',
+    entityType: 'hold',
+    entityId: holdId,
+    after: { eventSeq: a.seq, kind: event.kind, result: event.result, serials: a.serials, codes: a.codes },
+    reason: `${rule.id} fired again on material this hold already contains`,
+  });
+  const events = r.holds.events(holdId).length;
+  if (rule.notify?.length && r.notifyRoles && shouldNotifyAttach(events))
+    r.notifyRoles(
+      attachContent({
+        type: 'HOLD_EVENT_ATTACHED',
+        holdId,
+        plant: event.context.plant ?? null,
+        rule: `${rule.id}@${rule.version}`,
+        events,
+        kind: event.kind,
+        result: event.result,
+        serials: a.serials,
+        codes: a.codes,
+        at,
+      }),
+      rule.notify,
+    );
+}
