@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { tempDir, REPO } from '../helpers/gateway.js';
 import { HOLDGATE_BIN, signal, spawnDaemon, writeDaemonConfig, type Daemon } from '../helpers/daemon.js';
 import { TESTER_TOPIC, unitsTested } from '../helpers/cfx.js';
+import { verifyAuditChain } from '../../src/store/audit-log.js';
 
 const running: Daemon[] = [];
 const cleanups: (() => void)[] = [];
@@ -27,7 +28,7 @@ function start(config: string): Daemon {
 }
 
 describe('daemon process', () => {
-  it('keeps every acknowledged event when SIGKILLed mid-burst, and restarts on the same store', async () => {
+  it('keeps every acknowledged event and its hold when SIGKILLed mid-burst, and restarts on the same store', async () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
     const config = writeDaemonConfig(tmp.dir);
@@ -40,6 +41,7 @@ describe('daemon process', () => {
     });
     client.on('error', () => undefined);
     const acked: string[] = [];
+    const failed = new Set<string>();
     const total = 5000;
     const killAt = 1500;
     let killed = false;
@@ -47,6 +49,7 @@ describe('daemon process', () => {
       let settled = 0;
       for (let i = 0; i < total; i++) {
         const msg = unitsTested(`SN-K-${i}`, i % 10 === 0 ? 'Failed' : 'Passed');
+        if (i % 10 === 0) failed.add(msg.UniqueID);
         client.publish(TESTER_TOPIC, JSON.stringify(msg), { qos: 1 }, (err) => {
           if (!err) acked.push(msg.UniqueID);
           if (!killed && acked.length >= killAt) {
@@ -75,9 +78,28 @@ describe('daemon process', () => {
     const has = db.prepare('SELECT 1 FROM events WHERE source_event_id = ?');
     const missing = acked.filter((id) => !has.get(id));
     const stored = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    // The containment of each acknowledged failure committed with it: its decision, its
+    // hold, exactly one ERP row per hold line, and an audit chain without a gap.
+    const decision = db.prepare(
+      `SELECT d.outcome FROM decisions d JOIN events e ON e.seq = d.event_seq WHERE e.source_event_id = ?`,
+    );
+    const undecided = acked.filter(
+      (id) => failed.has(id) && (decision.get(id) as { outcome: string })?.outcome !== 'HOLD',
+    );
+    const rowsPerLine = db
+      .prepare(
+        `SELECT count(o.seq) AS n FROM hold_lines l LEFT JOIN outbox o
+           ON o.type = 'HOLD_LINE_PLACED' AND json_extract(o.payload, '$.lineId') = l.id GROUP BY l.id`,
+      )
+      .all() as { n: number }[];
+    const audit = verifyAuditChain(db);
     db.close();
     expect(missing).toEqual([]);
     expect(stored).toBeGreaterThanOrEqual(acked.length);
+    expect(undecided).toEqual([]);
+    expect(rowsPerLine.length).toBeGreaterThanOrEqual(acked.filter((id) => failed.has(id)).length);
+    expect(rowsPerLine.every((r) => r.n === 1)).toBe(true);
+    expect(audit).toMatchObject({ ok: true });
   });
 
   it('exits 0 on SIGTERM with the pending batch committed', async () => {
