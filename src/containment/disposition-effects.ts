@@ -39,19 +39,19 @@ export function executeDisposition(r: Repos, id: string, actor: Actor, at: strin
     const whole = parts.length === 1;
     // Children first, then the parent ends SPLIT: the lot's held quantity stays the same
     // until each slice's effect below changes it (and its outbox row says by how much).
-    const serialsOf = (s: SliceRow) => (s.serials ? (JSON.parse(s.serials) as string[]) : undefined);
-    const targets = parts.map((s) => {
+    const sliceSerials = parts.map((s) => (s.serials ? (JSON.parse(s.serials) as string[]) : undefined));
+    const targets = parts.map((s, i) => {
       const spec: LineSpec = {
         lotId: line.lot_id,
         quantity: s.quantity,
         uom: line.uom,
-        serials: serialsOf(s),
+        serials: sliceSerials[i],
       };
       return whole ? lineId : r.holds.insertLine(hold.id, spec, 'HELD', lineId, at);
     });
     if (!whole) r.holds.setLineState(lineId, 'SPLIT', at);
     for (const [i, s] of parts.entries()) {
-      const serials = serialsOf(s);
+      const serials = sliceSerials[i];
       const target = targets[i]!;
       r.dispositions.setResultLine(s.id, target);
       const action = s.action as DispositionAction;
@@ -59,10 +59,10 @@ export function executeDisposition(r: Repos, id: string, actor: Actor, at: strin
       const measured = lotHeldAround(r, line.lot_id);
       r.holds.setLineState(target, effect, at);
       // Scrapped or returned material leaves the lot now; the ERP posting follows.
-      if (line.lot_id && (effect === 'SCRAP_PENDING_POST' || effect === 'RETURN_PENDING'))
-        r.material.reduceLot(line.lot_id, s.quantity);
+      const leaves = effect === 'SCRAP_PENDING_POST' || effect === 'RETURN_PENDING';
+      if (leaves && line.lot_id) r.material.reduceLot(line.lot_id, s.quantity);
+      if (leaves) pending = true;
       const lotHeld = measured();
-      if (effect === 'SCRAP_PENDING_POST' || effect === 'RETURN_PENDING') pending = true;
       const key = orderingKey({ lotId: line.lot_id, serials: serials ?? line.serials }, hold.id);
       const base = {
         holdId: hold.id,
