@@ -73,7 +73,7 @@ export class Metrics {
   });
   readonly backlogLevel = new Gauge({
     name: 'holdgate_backlog_level',
-    help: 'ERP backlog against its bounds: 0 ok, 1 past the soft bound, 2 at the hard bound (new work refused)',
+    help: 'The store against its bounds (ERP backlog rows and bytes, free disk): 0 ok, 1 past a soft bound, 2 at a hard bound (new work refused)',
     registers: [this.registry],
   });
   readonly erpConflicts = new Counter({
